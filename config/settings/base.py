@@ -1,0 +1,197 @@
+"""Settings shared by every environment. Everything configurable is read here, from the
+environment (12-factor), through one ``env``; nothing else in the code reads ``os.environ``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+env.read_env(str(BASE_DIR / ".env"), overwrite=False) if (BASE_DIR / ".env").exists() else None
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_celery_beat",
+    "axes",
+    "businesses",
+    "assets",
+    "systemusers",
+    "sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks, so it sees the outcome of authentication.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+LOGIN_URL = "admin:login"
+
+# --- Login throttling (django-axes): explicit so operators see the policy in one place.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = True
+
+# --- Secrets at rest. The first key encrypts, every key decrypts (rotation with MultiFernet).
+TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS")
+if not TOKEN_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must name at least one Fernet key.")
+
+# --- Meta Graph API. Always a pinned version: unversioned calls get the oldest one.
+META_GRAPH_URL = env("META_GRAPH_URL", default="https://graph.facebook.com").rstrip("/")
+META_GRAPH_VERSION = env("META_GRAPH_VERSION", default="v25.0")
+if not META_GRAPH_VERSION.startswith("v"):
+    raise ImproperlyConfigured("META_GRAPH_VERSION must look like 'v25.0'.")
+META_OAUTH_DIALOG_URL = env("META_OAUTH_DIALOG_URL", default="https://www.facebook.com")
+META_CONNECT_TIMEOUT = env.float("META_CONNECT_TIMEOUT", default=5.0)
+META_READ_TIMEOUT = env.float("META_READ_TIMEOUT", default=60.0)
+META_MAX_RETRIES = env.int("META_MAX_RETRIES", default=5)
+META_PAGE_SIZE = env.int("META_PAGE_SIZE", default=100)
+# The client slows down once any usage header reports this share (percent) of a quota used.
+META_USAGE_SLOWDOWN_PCT = env.int("META_USAGE_SLOWDOWN_PCT", default=75)
+
+# System-user caps per access level (DOMAIN.md decision 3): Meta refuses more with 3949/3965.
+META_SYSTEM_USER_CAPS = {
+    "standard": {
+        "EMPLOYEE": env.int("META_CAP_STANDARD_EMPLOYEE", default=1),
+        "ADMIN": env.int("META_CAP_STANDARD_ADMIN", default=1),
+    },
+    "advanced": {
+        "EMPLOYEE": env.int("META_CAP_ADVANCED_EMPLOYEE", default=10),
+        "ADMIN": env.int("META_CAP_ADVANCED_ADMIN", default=1),
+    },
+}
+
+# Advanced-access eligibility (DOMAIN.md decision 5): the seed's rule is the default.
+META_ELIGIBILITY_RULE = env("META_ELIGIBILITY_RULE", default="seed")
+if META_ELIGIBILITY_RULE not in {"seed", "meta_2026"}:
+    raise ImproperlyConfigured("META_ELIGIBILITY_RULE must be 'seed' or 'meta_2026'.")
+
+# Sync behaviour.
+SYNC_DEFAULT_INTERVAL_MINUTES = env.int("SYNC_DEFAULT_INTERVAL_MINUTES", default=60)
+SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=30 * 60)
+# A sweep that would mark more than this share of a listing removed is held back for a person.
+SYNC_MAX_REMOVAL_SHARE = env.float("SYNC_MAX_REMOVAL_SHARE", default=0.5)
+TOKEN_EXPIRY_WARNING_DAYS = env.int("TOKEN_EXPIRY_WARNING_DAYS", default=14)
+
+# --- Celery. Without a broker, tasks run in-process (eager) so the default run needs nothing.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="")) or None
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# JSON only: tasks take ids, never pickled objects (and never tokens).
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+# Syncs are idempotent upserts: acking late means a killed worker's sync is redelivered.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Long tasks: a worker takes one at a time so a 20-minute sync does not hold others hostage.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+# Redis redelivers an unacked task after the visibility timeout: it must exceed the longest
+# time limit plus back-off, or a healthy long sync would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 15 * 60)
+}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "businesses.tasks.*": {"queue": "sync"},
+    "assets.tasks.*": {"queue": "push"},
+    "systemusers.tasks.*": {"queue": "push"},
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Logging: every handler passes through the redaction filter, so no token reaches a log.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "graph.redaction.RedactSecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,13 @@
+"""The default run: SQLite, in-process tasks, and the Graph sandbox on loopback."""
+
+from __future__ import annotations
+
+import os
+
+# Demo-only defaults, so a fresh clone runs with no configuration. Production has none of these.
+os.environ.setdefault("DJANGO_SECRET_KEY", "local-only-insecure-key-change-me-0123456789abcdef")
+os.environ.setdefault("TOKEN_ENCRYPTION_KEYS", "q8Q0n6xv2gF1r9m3M1Dz4cVJp1dE3nR7sXzK2bWq0YU=")
+os.environ.setdefault("META_GRAPH_URL", "http://127.0.0.1:8765")
+os.environ.setdefault("DEBUG", "true")
+
+from .base import *  # noqa: E402,F403

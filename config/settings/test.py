@@ -1,0 +1,20 @@
+"""Tests: the database comes from DATABASE_URL (CI points it at PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-insecure-key-0123456789abcdef0123456789")
+os.environ.setdefault("TOKEN_ENCRYPTION_KEYS", "q8Q0n6xv2gF1r9m3M1Dz4cVJp1dE3nR7sXzK2bWq0YU=")
+os.environ.setdefault("META_GRAPH_URL", "http://127.0.0.1:9")
+
+from .base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AXES_ENABLED = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests never wait out Meta's back-off for real: the client's sleep is injected per test.
+META_MAX_RETRIES = 4

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SystemUsersConfig(AppConfig):
+    name = "systemusers"
+    verbose_name = "System users"
