@@ -106,7 +106,9 @@ class Asset(TimeStampedModel):
         related_name="children",
         help_text="For custom conversions: the ad account they were listed through.",
     )
-    details = models.JSONField(default=dict, blank=True, help_text="Kind-specific fields from Meta.")
+    details = models.JSONField(
+        default=dict, blank=True, help_text="Kind-specific fields from Meta."
+    )
     last_seen_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -173,7 +175,9 @@ class AssetAccess(TimeStampedModel):
     request_meta_id = models.CharField(
         max_length=32, blank=True, help_text="Meta's id of the pending request, if any."
     )
-    push_state = models.CharField(max_length=16, choices=PushState.choices, default=PushState.IN_SYNC)
+    push_state = models.CharField(
+        max_length=16, choices=PushState.choices, default=PushState.IN_SYNC
+    )
     push_error = models.TextField(blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -189,7 +193,9 @@ class AssetAccess(TimeStampedModel):
         ]
         indexes = [
             # Sync lookup of a business's listing, and admin filters.
-            models.Index(fields=["business", "access_type", "access_status"], name="access_listing_idx"),
+            models.Index(
+                fields=["business", "access_type", "access_status"], name="access_listing_idx"
+            ),
             models.Index(fields=["push_state"], name="access_push_state_idx"),
         ]
 
@@ -234,7 +240,11 @@ class Grant(TimeStampedModel):
         BusinessUser, on_delete=models.CASCADE, null=True, blank=True, related_name="grants"
     )
     system_user = models.ForeignKey(
-        "systemusers.SystemUser", on_delete=models.CASCADE, null=True, blank=True, related_name="grants"
+        "systemusers.SystemUser",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="grants",
     )
     asset_group = models.ForeignKey(
         AssetGroup,
@@ -247,7 +257,9 @@ class Grant(TimeStampedModel):
     tasks = models.JSONField(default=list)
     applied_tasks = models.JSONField(default=list, blank=True)
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.PORTAL)
-    push_state = models.CharField(max_length=16, choices=PushState.choices, default=PushState.PENDING)
+    push_state = models.CharField(
+        max_length=16, choices=PushState.choices, default=PushState.PENDING
+    )
     push_error = models.TextField(blank=True)
     push_attempts = models.PositiveSmallIntegerField(default=0)
     last_pushed_at = models.DateTimeField(null=True, blank=True)
@@ -265,7 +277,8 @@ class Grant(TimeStampedModel):
             ),
             models.UniqueConstraint(
                 fields=["asset", "person"],
-                condition=Q(person__isnull=False, asset_group__isnull=True) & ~Q(push_state="removed"),
+                condition=Q(person__isnull=False, asset_group__isnull=True)
+                & ~Q(push_state="removed"),
                 name="grant_one_direct_per_person",
             ),
             models.UniqueConstraint(

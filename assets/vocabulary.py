@@ -101,7 +101,13 @@ PRESETS: dict[str, tuple[str, str, dict[str, list[str]]]] = {
             "page": ["MANAGE", "CREATE_CONTENT", "MODERATE", "ADVERTISE", "ANALYZE"],
             "pixel": ["EDIT", "UPLOAD", "ADVERTISE", "ANALYZE"],
             "catalog": ["MANAGE", "ADVERTISE"],
-            "instagram_account": ["CONTENT", "COMMUNITY_ACTIVITY", "MESSAGES", "ADVERTISE", "ANALYZE"],
+            "instagram_account": [
+                "CONTENT",
+                "COMMUNITY_ACTIVITY",
+                "MESSAGES",
+                "ADVERTISE",
+                "ANALYZE",
+            ],
         },
     ),
 }

@@ -21,7 +21,11 @@ class DeveloperApp(TimeStampedModel):
     name = models.CharField(max_length=255)
     app_type = models.CharField(max_length=16, choices=AppType.choices, default=AppType.BUSINESS)
     owner_business = models.ForeignKey(
-        Business, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_developer_apps"
+        Business,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_developer_apps",
     )
     # The access level of the "Ads Management Standard Access" feature (Marketing API Access
     # Tier): one level per app, which sets its system-user caps.
@@ -69,7 +73,9 @@ class AppPermission(TimeStampedModel):
     app = models.ForeignKey(DeveloperApp, on_delete=models.CASCADE, related_name="permissions")
     name = models.CharField(max_length=128)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERMISSION)
-    access_level = models.CharField(max_length=16, choices=AccessLevel.choices, default=AccessLevel.STANDARD)
+    access_level = models.CharField(
+        max_length=16, choices=AccessLevel.choices, default=AccessLevel.STANDARD
+    )
     review_status = models.CharField(
         max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.NOT_REQUESTED
     )
@@ -97,7 +103,11 @@ class AppRole(TimeStampedModel):
 
     app = models.ForeignKey(DeveloperApp, on_delete=models.CASCADE, related_name="roles")
     person = models.ForeignKey(
-        "businesses.BusinessUser", on_delete=models.SET_NULL, null=True, blank=True, related_name="app_roles"
+        "businesses.BusinessUser",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="app_roles",
     )
     user_meta_id = models.CharField(max_length=32, validators=[meta_id_validator])
     user_name = models.CharField(max_length=255, blank=True)
@@ -110,4 +120,6 @@ class AppRole(TimeStampedModel):
         indexes = [models.Index(fields=["role"], name="app_role_role_idx")]
 
     def __str__(self) -> str:
-        return f"{self.user_name or self.user_meta_id}: {self.get_role_display()} of {self.app.name}"
+        return (
+            f"{self.user_name or self.user_meta_id}: {self.get_role_display()} of {self.app.name}"
+        )

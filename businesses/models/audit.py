@@ -23,7 +23,11 @@ class AuditEvent(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     action = models.CharField(max_length=64)
     business = models.ForeignKey(
-        "businesses.Business", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+        "businesses.Business",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
     )
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)

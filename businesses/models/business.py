@@ -32,7 +32,9 @@ class Business(TimeStampedModel):
         IDLE = "idle", "Idle"
         RUNNING = "running", "Running"
 
-    meta_id = models.CharField("Business ID", max_length=32, unique=True, validators=[meta_id_validator])
+    meta_id = models.CharField(
+        "Business ID", max_length=32, unique=True, validators=[meta_id_validator]
+    )
     name = models.CharField(max_length=255)
     verification_status = models.CharField(
         max_length=32, choices=VerificationStatus.choices, default=VerificationStatus.NOT_VERIFIED
@@ -104,8 +106,12 @@ class PartnerRelationship(TimeStampedModel):
         ACTIVE = "active", "Active"
         REMOVED = "removed", "Removed"
 
-    agency = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="client_relationships")
-    client = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="agency_relationships")
+    agency = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="client_relationships"
+    )
+    client = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="agency_relationships"
+    )
     origin = models.CharField(max_length=32, choices=Origin.choices, default=Origin.MANUAL)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
 
@@ -126,7 +132,9 @@ class StaffAssignment(TimeStampedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="business_assignments"
     )
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="staff_assignments")
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="staff_assignments"
+    )
 
     class Meta:
         constraints = [

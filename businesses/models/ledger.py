@@ -8,7 +8,11 @@ class GraphCall(models.Model):
 
     at = models.DateTimeField(db_index=True)
     app = models.ForeignKey(
-        "businesses.DeveloperApp", on_delete=models.CASCADE, null=True, blank=True, related_name="calls"
+        "businesses.DeveloperApp",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calls",
     )
     business_meta_id = models.CharField(max_length=32, blank=True)
     method = models.CharField(max_length=8)

@@ -30,23 +30,31 @@ class AccessToken(TimeStampedModel):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.CONNECTION)
     app = models.ForeignKey(
-        "businesses.DeveloperApp", on_delete=models.PROTECT, null=True, blank=True, related_name="tokens"
+        "businesses.DeveloperApp",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tokens",
     )
     business = models.ForeignKey(
         Business, on_delete=models.CASCADE, null=True, blank=True, related_name="tokens"
     )
     system_user = models.ForeignKey(
-        "systemusers.SystemUser", on_delete=models.CASCADE, null=True, blank=True, related_name="tokens"
+        "systemusers.SystemUser",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tokens",
     )
-    meta_user_id = models.CharField(
-        "whose (Meta user / system user id)", max_length=32, blank=True
-    )
+    meta_user_id = models.CharField("whose (Meta user / system user id)", max_length=32, blank=True)
     ciphertext = models.TextField(editable=False)
     last4 = models.CharField(max_length=4, editable=False)
     scopes = models.JSONField(default=list, blank=True)
     granular_scopes = models.JSONField(default=list, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty means it never expires.")
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty means it never expires."
+    )
     last_verified_at = models.DateTimeField(null=True, blank=True)
     is_valid = models.BooleanField(default=True)
     invalid_reason = models.TextField(blank=True)

@@ -10,4 +10,7 @@ os.environ.setdefault("TOKEN_ENCRYPTION_KEYS", "q8Q0n6xv2gF1r9m3M1Dz4cVJp1dE3nR7
 os.environ.setdefault("META_GRAPH_URL", "http://127.0.0.1:8765")
 os.environ.setdefault("DEBUG", "true")
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403
+
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

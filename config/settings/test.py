@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-insecure-key-0123456789abc
 os.environ.setdefault("TOKEN_ENCRYPTION_KEYS", "q8Q0n6xv2gF1r9m3M1Dz4cVJp1dE3nR7sXzK2bWq0YU=")
 os.environ.setdefault("META_GRAPH_URL", "http://127.0.0.1:9")
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = True
@@ -18,3 +18,5 @@ STORAGES = {
 }
 # Tests never wait out Meta's back-off for real: the client's sleep is injected per test.
 META_MAX_RETRIES = 4
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

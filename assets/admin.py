@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+
+from assets.models import (
+    Asset,
+    AssetAccess,
+    AssetGroup,
+    Grant,
+    PushState,
+    TaskDefinition,
+    TaskPreset,
+)
+from assets.services import (
+    grant_create,
+    grant_request_removal,
+    grant_set_tasks,
+    normalise_tasks,
+    validate_tasks,
+)
+from businesses.actors import Actor
+from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin, ScopedAdminMixin
+
+
+@admin.register(TaskDefinition)
+class TaskDefinitionAdmin(AuditedAdmin):
+    list_display = ("name", "asset_kind", "label", "is_deprecated")
+    list_filter = ("asset_kind", "is_deprecated")
+    search_fields = ("name", "label")
+
+
+@admin.register(TaskPreset)
+class TaskPresetAdmin(AuditedAdmin):
+    list_display = ("label", "slug", "asset_kind", "tasks")
+    list_filter = ("slug", "asset_kind")
+    search_fields = ("label", "slug")
+
+    def save_model(self, request, obj, form, change):
+        obj.tasks = validate_tasks(obj.asset_kind, obj.tasks)
+        super().save_model(request, obj, form, change)
+
+
+class AssetAccessInline(admin.TabularInline):
+    model = AssetAccess
+    extra = 0
+    fields = (
+        "business",
+        "access_type",
+        "access_status",
+        "permitted_tasks",
+        "push_state",
+        "push_error",
+    )
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Asset)
+class AssetAdmin(ReadOnlyAdmin):
+    scope_assets_path = ""
+    list_display = ("name", "kind", "meta_id", "owner_business", "last_seen_at", "removed_at")
+    list_filter = ("kind",)
+    list_select_related = ("owner_business",)
+    search_fields = ("name", "meta_id", "owner_business__name")
+    inlines = (AssetAccessInline,)
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("assets.view_asset")
+
+
+@admin.register(AssetAccess)
+class AssetAccessAdmin(ReadOnlyAdmin):
+    scope_assets_path = "asset"
+    list_display = (
+        "asset",
+        "business",
+        "access_type",
+        "access_status",
+        "permitted_tasks",
+        "push_state",
+    )
+    list_filter = ("access_type", "access_status", "push_state", "asset__kind")
+    list_select_related = ("asset", "business")
+    search_fields = ("asset__name", "asset__meta_id", "business__name", "business__meta_id")
+    show_full_result_count = False
+
+
+@admin.register(AssetGroup)
+class AssetGroupAdmin(ReadOnlyAdmin):
+    scope_path = "business"
+    list_display = ("name", "meta_id", "business", "asset_count")
+    list_select_related = ("business",)
+    search_fields = ("name", "meta_id", "business__name")
+    filter_horizontal = ("assets",)
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_asset_count=Count("assets"))
+
+    @admin.display(description="assets", ordering="_asset_count")
+    def asset_count(self, obj):
+        return obj._asset_count
+
+
+class GrantForm(forms.ModelForm):
+    tasks = forms.CharField(
+        help_text="Meta's task names, comma separated (e.g. ADVERTISE, ANALYZE).",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+    class Meta:
+        model = Grant
+        fields = ("asset", "person", "system_user", "tasks")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["tasks"] = ", ".join(self.instance.tasks)
+            for name in ("asset", "person", "system_user"):
+                self.fields[name].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        person, system_user = cleaned.get("person"), cleaned.get("system_user")
+        if not self.instance.pk and (person is None) == (system_user is None):
+            raise ValidationError("Choose either a person or a system user (exactly one).")
+        asset = cleaned.get("asset") or getattr(self.instance, "asset", None)
+        raw = cleaned.get("tasks")
+        if asset is not None and raw is not None:
+            try:
+                cleaned["tasks"] = validate_tasks(asset.kind, normalise_tasks(raw.split(",")))
+            except ValidationError as exc:
+                self.add_error("tasks", exc.message_dict["tasks"])
+        return cleaned
+
+    def _post_clean(self):
+        # Tasks arrive as text; the model's JSON field is filled by the service, not here.
+        pass
+
+
+@admin.register(Grant)
+class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = GrantForm
+    scope_assets_path = "asset"
+    list_display = (
+        "asset",
+        "principal_name",
+        "business",
+        "task_list",
+        "push_state",
+        "origin",
+        "updated_at",
+    )
+    list_filter = ("push_state", "origin", "asset__kind")
+    list_select_related = (
+        "asset",
+        "business",
+        "person__business",
+        "system_user__business",
+        "asset_group__business",
+    )
+    search_fields = (
+        "asset__name",
+        "asset__meta_id",
+        "person__name",
+        "person__email",
+        "system_user__name",
+    )
+    autocomplete_fields = ("asset", "person", "system_user")
+    readonly_fields = (
+        "applied_tasks",
+        "push_state",
+        "push_error",
+        "last_pushed_at",
+        "verified_at",
+        "origin",
+    )
+    actions = ("revoke_selected",)
+    show_full_result_count = False
+
+    @admin.display(description="held by")
+    def principal_name(self, obj: Grant) -> str:
+        principal = obj.person or obj.system_user
+        return principal.name or getattr(principal, "email", "") or principal.meta_id
+
+    @admin.display(description="tasks")
+    def task_list(self, obj: Grant) -> str:
+        return ", ".join(obj.tasks)
+
+    def save_model(self, request, obj, form, change):
+        actor = Actor.staff(request.user)
+        data = form.cleaned_data
+        if change:
+            saved = grant_set_tasks(grant=obj, tasks=data["tasks"], actor=actor)
+        else:
+            saved = grant_create(
+                asset=data["asset"],
+                person=data.get("person"),
+                system_user=data.get("system_user"),
+                tasks=data["tasks"],
+                actor=actor,
+            )
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def delete_model(self, request, obj):
+        grant_request_removal(grant=obj, actor=Actor.staff(request.user))
+
+    def delete_queryset(self, request, queryset):
+        for grant in queryset:
+            grant_request_removal(grant=grant, actor=Actor.staff(request.user))
+
+    @admin.action(description="Revoke selected grants in Meta", permissions=("delete",))
+    def revoke_selected(self, request, queryset):
+        live = queryset.exclude(push_state=PushState.REMOVED)
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/assets/grant/revoke_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Revoke these grants?",
+                    "grants": live,
+                    "opts": self.model._meta,
+                    "action": "revoke_selected",
+                },
+            )
+        count = 0
+        for grant in live:
+            grant_request_removal(grant=grant, actor=Actor.staff(request.user))
+            count += 1
+        messages.success(request, f"{count} grant(s) will be removed from Meta.")
+        return None

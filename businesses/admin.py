@@ -1,0 +1,333 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+
+from businesses import scoping
+from businesses.actors import Actor
+from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin
+from businesses.models import (
+    AccessToken,
+    AppPermission,
+    AppRole,
+    AuditEvent,
+    Business,
+    BusinessUser,
+    DeveloperApp,
+    DriftEvent,
+    GraphCall,
+    PartnerRelationship,
+    StaffAssignment,
+    SyncRun,
+)
+from businesses.services import developer_app_set_secret, token_store, validate_token_text
+
+
+@admin.register(Business)
+class BusinessAdmin(AuditedAdmin):
+    scope_path = ""
+    list_display = (
+        "name",
+        "meta_id",
+        "is_agency",
+        "verification_status",
+        "two_factor_type",
+        "app",
+        "sync_state",
+        "last_synced_at",
+        "system_users_over_cap",
+    )
+    list_filter = ("is_agency", "verification_status", "two_factor_type", "sync_state")
+    list_select_related = ("app",)
+    search_fields = ("name", "meta_id")
+    autocomplete_fields = ("app",)
+    readonly_fields = (
+        "sync_state",
+        "sync_lease_until",
+        "sync_paused_until",
+        "last_synced_at",
+        "system_users_over_cap",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {"fields": ("meta_id", "name", "is_agency", "app", "contact_name", "contact_email")},
+        ),
+        (
+            "From Meta",
+            {"fields": ("verification_status", "two_factor_type", "vertical", "timezone_id")},
+        ),
+        (
+            "Sync",
+            {
+                "fields": (
+                    "sync_interval_minutes",
+                    "sync_state",
+                    "sync_lease_until",
+                    "sync_paused_until",
+                    "last_synced_at",
+                    "system_users_over_cap",
+                )
+            },
+        ),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+
+
+@admin.register(PartnerRelationship)
+class PartnerRelationshipAdmin(AuditedAdmin):
+    scope_path = "client"
+    list_display = ("agency", "client", "origin", "status", "updated_at")
+    list_filter = ("origin", "status")
+    list_select_related = ("agency", "client")
+    search_fields = ("agency__name", "client__name", "agency__meta_id", "client__meta_id")
+    autocomplete_fields = ("agency", "client")
+
+
+@admin.register(StaffAssignment)
+class StaffAssignmentAdmin(AuditedAdmin):
+    scope_path = "business"
+    list_display = ("user", "business", "created_at")
+    list_select_related = ("user", "business")
+    search_fields = ("user__username", "business__name", "business__meta_id")
+    autocomplete_fields = ("user", "business")
+    list_filter = ("business__is_agency",)
+
+
+@admin.register(BusinessUser)
+class BusinessUserAdmin(AuditedAdmin):
+    scope_path = "business"
+    list_display = ("name", "email", "role", "status", "business", "meta_id")
+    list_filter = ("role", "status", "business__is_agency")
+    list_select_related = ("business",)
+    search_fields = ("name", "email", "meta_id", "business__name", "business__meta_id")
+    autocomplete_fields = ("business",)
+    show_full_result_count = False
+
+
+class AppPermissionInline(admin.TabularInline):
+    model = AppPermission
+    extra = 0
+    fields = ("name", "kind", "access_level", "review_status")
+
+
+class AppRoleInline(admin.TabularInline):
+    model = AppRole
+    extra = 0
+    fields = ("user_meta_id", "user_name", "role", "person")
+    raw_id_fields = ("person",)
+
+
+class DeveloperAppForm(forms.ModelForm):
+    # Write-only: the stored secret is never rendered back into the page.
+    secret = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Leave empty to keep the stored secret.",
+    )
+
+    class Meta:
+        model = DeveloperApp
+        fields = ("meta_id", "name", "app_type", "owner_business", "access_level")
+
+    def clean_secret(self):
+        secret = self.cleaned_data.get("secret", "")
+        if secret and (any(ch.isspace() for ch in secret) or len(secret) > 256):
+            raise ValidationError(
+                "The app secret is malformed (no spaces, at most 256 characters)."
+            )
+        return secret
+
+
+@method_decorator(sensitive_post_parameters("secret"), name="changeform_view")
+@admin.register(DeveloperApp)
+class DeveloperAppAdmin(AuditedAdmin):
+    form = DeveloperAppForm
+    scope_path = "owner_business"
+    list_display = (
+        "name",
+        "meta_id",
+        "app_type",
+        "access_level",
+        "owner_business",
+        "secret_on_file",
+    )
+    list_filter = ("access_level", "app_type")
+    list_select_related = ("owner_business",)
+    search_fields = ("name", "meta_id")
+    autocomplete_fields = ("owner_business",)
+    inlines = (AppPermissionInline, AppRoleInline)
+
+    @admin.display(description="secret", boolean=False)
+    def secret_on_file(self, obj: DeveloperApp) -> str:
+        return f"…{obj.secret_last4}" if obj.has_secret else "—"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        secret = form.cleaned_data.get("secret")
+        if secret:
+            developer_app_set_secret(app=obj, secret=secret, actor=Actor.staff(request.user))
+
+
+class AccessTokenAddForm(forms.ModelForm):
+    token = forms.CharField(
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Stored encrypted; only its last 4 characters are ever shown again.",
+    )
+
+    class Meta:
+        model = AccessToken
+        fields = ("kind", "purpose", "business", "app", "meta_user_id", "expires_at")
+
+    def clean_token(self):
+        try:
+            return validate_token_text(self.cleaned_data.get("token", ""))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["token"]) from None
+
+
+@method_decorator(sensitive_post_parameters("token"), name="changeform_view")
+@admin.register(AccessToken)
+class AccessTokenAdmin(ReadOnlyAdmin):
+    scope_path = "business"
+    list_display = (
+        "__str__",
+        "kind",
+        "purpose",
+        "business",
+        "app",
+        "is_valid",
+        "expires_at",
+        "last_verified_at",
+        "is_active",
+    )
+    list_filter = ("kind", "purpose", "is_valid", "is_active")
+    list_select_related = ("business", "app")
+    search_fields = ("business__name", "business__meta_id", "meta_user_id", "last4")
+    readonly_fields = (
+        "masked",
+        "kind",
+        "purpose",
+        "business",
+        "app",
+        "system_user",
+        "meta_user_id",
+        "scopes",
+        "granular_scopes",
+        "issued_at",
+        "expires_at",
+        "last_verified_at",
+        "is_valid",
+        "invalid_reason",
+        "is_active",
+        "revoked_at",
+    )
+    exclude = ("ciphertext",)
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("businesses.add_accesstoken")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = AccessTokenAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_exclude(self, request, obj=None):
+        return ("ciphertext",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("token", "kind", "purpose", "business", "app", "meta_user_id", "expires_at")
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        stored = token_store(
+            token=data["token"],
+            kind=data["kind"],
+            purpose=data["purpose"],
+            business=data.get("business"),
+            app=data.get("app"),
+            meta_user_id=data.get("meta_user_id", ""),
+            expires_at=data.get("expires_at"),
+            actor=Actor.staff(request.user),
+        )
+        obj.pk = stored.pk
+        messages.info(request, "Stored encrypted. Verify it with the token health check.")
+
+
+@admin.register(GraphCall)
+class GraphCallAdmin(ReadOnlyAdmin):
+    list_display = (
+        "at",
+        "method",
+        "path",
+        "status",
+        "error_code",
+        "duration_ms",
+        "app",
+        "business_meta_id",
+    )
+    list_filter = ("method", "status", "error_code")
+    list_select_related = ("app",)
+    search_fields = ("path", "business_meta_id")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def scope_queryset(self, qs, user):
+        if user.is_superuser:
+            return qs
+        visible = scoping.scope(Business.objects.all(), user, "").values("meta_id")
+        return qs.filter(business_meta_id__in=visible)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    scope_path = "business"
+    list_display = (
+        "business",
+        "status",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "progress_done",
+        "progress_total",
+        "created_count",
+        "updated_count",
+        "removed_count",
+        "graph_calls",
+    )
+    list_filter = ("status", "trigger")
+    list_select_related = ("business",)
+    search_fields = ("business__name", "business__meta_id", "error")
+    show_full_result_count = False
+
+
+@admin.register(DriftEvent)
+class DriftEventAdmin(ReadOnlyAdmin):
+    scope_path = "business"
+    list_display = ("detected_at", "business", "kind", "summary")
+    list_filter = ("kind",)
+    list_select_related = ("business",)
+    search_fields = ("summary", "business__name")
+    show_full_result_count = False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    scope_path = "business"
+    list_display = ("at", "actor_label", "source", "action", "business", "summary")
+    list_filter = ("source", "action")
+    list_select_related = ("business",)
+    search_fields = ("summary", "actor_label", "business__name", "target_id")
+    date_hierarchy = "at"
+    show_full_result_count = False

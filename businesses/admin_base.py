@@ -1,0 +1,90 @@
+"""What every BM Portal admin class shares: object scoping per staff member, and saving through
+services so each change is validated and audited."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import Http404
+
+from businesses import scoping
+from businesses.actors import Actor
+from businesses.services import record_delete, record_save
+
+
+class ScopedAdminMixin:
+    """Restrict every surface (changelist, change, delete, history, autocomplete, actions) to
+    the staff member's businesses. ``scope_path`` reaches the business from the row; for
+    assets set ``scope_assets_path`` instead."""
+
+    scope_path: str | None = None
+    scope_assets_path: str | None = None
+
+    def get_queryset(self, request) -> QuerySet:
+        qs = super().get_queryset(request)
+        return self.scope_queryset(qs, request.user)
+
+    def scope_queryset(self, qs: QuerySet, user) -> QuerySet:
+        if self.scope_assets_path is not None:
+            return scoping.scope_assets(qs, user, self.scope_assets_path)
+        if self.scope_path is not None:
+            return scoping.scope(qs, user, self.scope_path)
+        return qs
+
+    def _require_visible(self, request, object_id) -> None:
+        from django.contrib.admin.utils import unquote
+
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(f"No {self.opts.verbose_name} with id {object_id!r} here.")
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Scope before permission: out of scope is a 404 even where deleting is never allowed.
+        self._require_visible(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Out of scope and missing look the same: a 404, never a hint that the row exists.
+        raise Http404(f"No {opts.verbose_name} with id {object_id!r} here.")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Choices offered in forms are scoped like the related model's own admin.
+        related_admin = self.admin_site._registry.get(db_field.related_model)
+        if isinstance(related_admin, ScopedAdminMixin) and "queryset" not in kwargs:
+            kwargs["queryset"] = related_admin.get_queryset(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AuditedAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Plain records: save and delete through the audited record services."""
+
+    def save_model(self, request, obj, form, change):
+        record_save(
+            obj=obj,
+            actor=Actor.staff(request.user),
+            created=not change,
+            changed_fields=list(form.changed_data),
+        )
+
+    def delete_model(self, request, obj):
+        record_delete(obj=obj, actor=Actor.staff(request.user))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            record_delete(obj=obj, actor=Actor.staff(request.user))
+
+
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Records written only by the system (ledger, sync runs, drift, audit)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

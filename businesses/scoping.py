@@ -1,0 +1,60 @@
+"""Which rows a staff member may see: only those of the businesses they are assigned to.
+
+Superusers see everything. Every admin surface and staff page filters through here, so a
+row outside a member's businesses is simply not found (404), never "forbidden"."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from businesses.models import Business
+
+
+def _sees_everything(user) -> bool:
+    return bool(user and user.is_active and user.is_superuser)
+
+
+def assigned_business_ids(user) -> QuerySet:
+    return Business.objects.filter(staff_assignments__user=user).values("id")
+
+
+def business_filter(user, path: str) -> Q:
+    """A Q restricting rows whose business is reached through ``path`` (``""`` = the row is a
+    Business) to the user's assigned businesses."""
+    if _sees_everything(user):
+        return Q()
+    if not (user and user.is_active and user.is_staff):
+        return Q(pk__in=[])
+    lookup = f"{path}__in" if path else "pk__in"
+    return Q(**{lookup: assigned_business_ids(user)})
+
+
+def asset_filter(user, path: str = "") -> Q:
+    """Assets are visible through their owner, or — when the owner is outside the portal —
+    through a business of the user's that has access to them."""
+    if _sees_everything(user):
+        return Q()
+    prefix = f"{path}__" if path else ""
+    ids = assigned_business_ids(user)
+    return Q(**{f"{prefix}owner_business__in": ids}) | Q(
+        **{f"{prefix}owner_business__isnull": True, f"{prefix}accesses__business__in": ids}
+    )
+
+
+def scope(queryset: QuerySet, user, path: str) -> QuerySet:
+    return queryset.filter(business_filter(user, path))
+
+
+def scope_assets(queryset: QuerySet, user, path: str = "") -> QuerySet:
+    if _sees_everything(user):
+        return queryset
+    # The access join can repeat an asset; restrict by id to keep one row each.
+    from assets.models import Asset
+
+    visible = Asset.objects.filter(asset_filter(user)).values("id")
+    lookup = f"{path}__in" if path else "pk__in"
+    return queryset.filter(**{lookup: visible})
+
+
+def can_see_business(user, business: Business) -> bool:
+    return scope(Business.objects.filter(pk=business.pk), user, "").exists()

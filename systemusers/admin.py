@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from businesses.actors import Actor
+from businesses.admin_base import AuditedAdmin
+from systemusers.errors import SystemUserCapError
+from systemusers.models import SystemUser
+from systemusers.services import system_user_create
+
+
+class SystemUserAddForm(forms.ModelForm):
+    """Adding goes through the cap service: a refusal is a form error and nothing is saved."""
+
+    class Meta:
+        model = SystemUser
+        fields = ("business", "name", "role")
+
+    def __init__(self, *args, actor: Actor | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def _post_clean(self):
+        if self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            self.instance = system_user_create(
+                business=data["business"], name=data["name"], role=data["role"], actor=self.actor
+            )
+        except SystemUserCapError as exc:
+            self.add_error(None, str(exc))
+        except ValidationError as exc:
+            self.add_error(None, exc)
+
+
+@admin.register(SystemUser)
+class SystemUserAdmin(AuditedAdmin):
+    scope_path = "business"
+    list_display = ("name", "role", "status", "business", "meta_id", "slot", "origin", "created_at")
+    list_filter = ("role", "status", "origin")
+    list_select_related = ("business",)
+    search_fields = ("name", "meta_id", "business__name", "business__meta_id")
+    autocomplete_fields = ("business",)
+    readonly_fields = (
+        "meta_id",
+        "status",
+        "origin",
+        "slot",
+        "failure_reason",
+        "retired_at",
+        "business",
+        "role",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            form_class = super().get_form(
+                request, obj, form=SystemUserAddForm, fields=("business", "name", "role")
+            )
+
+            class BoundActorForm(form_class):
+                def __init__(self, *args, **kw):
+                    super().__init__(*args, actor=Actor.staff(request.user), **kw)
+
+            return BoundActorForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        # On add, the cap service already created the row inside the form's validation.
+
+    def has_delete_permission(self, request, obj=None):
+        # Meta cannot delete system users; retire them instead (revokes their tokens).
+        return False

@@ -1,0 +1,75 @@
+"""System-user caps per access level (DOMAIN.md decisions 3 and 4), read from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from businesses.models import AccessLevel, Business
+from systemusers.models import SystemUser
+
+
+def access_level_of(business: Business) -> str:
+    """The level of the app the portal uses for this business; standard when none is known,
+    since that is Meta's default and the stricter of the two."""
+    app = business.app
+    return app.access_level if app is not None else AccessLevel.STANDARD
+
+
+def cap_for(access_level: str, role: str) -> int:
+    return settings.META_SYSTEM_USER_CAPS[access_level][role]
+
+
+def level_label(access_level: str) -> str:
+    return AccessLevel(access_level).label
+
+
+@dataclass(frozen=True)
+class CapMeter:
+    access_level: str
+    employee_used: int
+    employee_allowed: int
+    admin_used: int
+    admin_allowed: int
+    retired_counted: int
+
+    @property
+    def level_label(self) -> str:
+        return level_label(self.access_level)
+
+    @property
+    def employee_full(self) -> bool:
+        return self.employee_used >= self.employee_allowed
+
+    @property
+    def admin_full(self) -> bool:
+        return self.admin_used >= self.admin_allowed
+
+    @property
+    def over_cap(self) -> bool:
+        return self.employee_used > self.employee_allowed or self.admin_used > self.admin_allowed
+
+    def __str__(self) -> str:
+        return (
+            f"system users {self.employee_used} of {self.employee_allowed}, "
+            f"admin {self.admin_used} of {self.admin_allowed} — {self.access_level} access"
+        )
+
+
+def meter_from_rows(business: Business, rows: list[SystemUser]) -> CapMeter:
+    """Build the meter from already-loaded system users (no query: list pages prefetch them)."""
+    level = access_level_of(business)
+    holding = [su for su in rows if su.status in SystemUser.HOLDS_SLOT and su.removed_at is None]
+    return CapMeter(
+        access_level=level,
+        employee_used=sum(su.role == SystemUser.Role.EMPLOYEE for su in holding),
+        employee_allowed=cap_for(level, SystemUser.Role.EMPLOYEE),
+        admin_used=sum(su.role == SystemUser.Role.ADMIN for su in holding),
+        admin_allowed=cap_for(level, SystemUser.Role.ADMIN),
+        retired_counted=sum(su.status == SystemUser.Status.RETIRED for su in holding),
+    )
+
+
+def cap_meter(business: Business) -> CapMeter:
+    return meter_from_rows(business, list(business.system_users.all()))

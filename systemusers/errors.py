@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from systemusers.caps import cap_for, level_label
+
+
+class SystemUserCapError(Exception):
+    """Creating one more system user would exceed the cap of the business's access level."""
+
+    def __init__(
+        self,
+        *,
+        business_name: str,
+        business_meta_id: str,
+        role: str,
+        access_level: str,
+        cap: int,
+        holders: Sequence[tuple[str, str]],
+    ) -> None:
+        self.role = role
+        self.access_level = access_level
+        self.cap = cap
+        self.holders = list(holders)
+        kind = "admin system user" if role == "ADMIN" else "system user"
+        held = (
+            "; ".join(
+                f"'{name}' ({status}{', still counts: Meta cannot delete system users' if status == 'retired' else ''})"
+                for name, status in self.holders
+            )
+            or "slots reserved by creations in progress"
+        )
+        employee_cap = cap_for(access_level, "EMPLOYEE")
+        admin_cap = cap_for(access_level, "ADMIN")
+        if access_level == "standard":
+            change = (
+                "To create more, get advanced access (now Full) to Ads Management Standard Access "
+                f"for the app through App Review: it allows {cap_for('advanced', 'EMPLOYEE')} system "
+                f"users and {cap_for('advanced', 'ADMIN')} admin system user."
+            )
+        else:
+            change = (
+                "This is Meta's largest allowance; reuse an existing system user "
+                "(assign it the assets) instead."
+            )
+        super().__init__(
+            f"Cannot create another {kind} in {business_name} ({business_meta_id}): the "
+            f"{access_level} access level ({level_label(access_level)}) allows {employee_cap} "
+            f"system user{'s' if employee_cap != 1 else ''} and {admin_cap} admin system user"
+            f"{'s' if admin_cap != 1 else ''}, and all {cap} {kind} slot{'s' if cap != 1 else ''} "
+            f"are taken: {held}. {change}"
+        )
