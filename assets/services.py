@@ -137,3 +137,71 @@ def grant_request_removal(*, grant: Grant, actor: Actor, push: bool = True) -> G
         if push:
             transaction.on_commit(lambda: _enqueue_push(grant.pk))
     return grant
+
+
+def _enqueue_share_push(access_id: int) -> None:
+    from assets.tasks import share_push_task
+
+    share_push_task.delay(access_id)
+
+
+def share_create(
+    *,
+    asset: Asset,
+    partner: Business,
+    permitted_tasks: Iterable[str],
+    actor: Actor,
+    push: bool = True,
+):
+    """Share an asset the portal's business owns with a partner business (agency access)."""
+    from assets.models import SHAREABLE_KINDS, AssetAccess
+
+    if asset.kind not in SHAREABLE_KINDS:
+        raise ValidationError({"asset": "Meta cannot share this kind of asset with a partner."})
+    if asset.owner_business_id is None:
+        raise ValidationError(
+            {"asset": "Only the owner can share an asset; its owner is not in the portal."}
+        )
+    if partner.pk == asset.owner_business_id:
+        raise ValidationError({"partner": "A business cannot be its own partner."})
+    names = validate_tasks(asset.kind, permitted_tasks, field="permitted_tasks")
+    with transaction.atomic():
+        access, _created = AssetAccess.objects.select_for_update().get_or_create(
+            asset=asset,
+            business=partner,
+            defaults={"access_type": AssetAccess.AccessType.AGENCY, "access_status": "PENDING"},
+        )
+        if access.access_type == AssetAccess.AccessType.OWNER:
+            raise ValidationError({"partner": f"{partner.name} owns this asset."})
+        access.permitted_tasks = names
+        access.push_state = PushState.PENDING
+        access.push_error = ""
+        access.removed_at = None
+        access.save()
+        audit_record(
+            actor=actor,
+            action="share.create",
+            business=asset.owner_business,
+            target=access,
+            summary=f"Share {asset} with {partner.name}: {', '.join(names)}.",
+        )
+        if push:
+            transaction.on_commit(lambda: _enqueue_share_push(access.pk))
+    return access
+
+
+def share_request_removal(*, access, actor: Actor, push: bool = True):
+    with transaction.atomic():
+        access.push_state = PushState.PENDING_REMOVAL
+        access.push_error = ""
+        access.save(update_fields=["push_state", "push_error", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="share.revoke",
+            business=access.asset.owner_business,
+            target=access,
+            summary=f"Stop sharing {access.asset} with {access.business.name}.",
+        )
+        if push:
+            transaction.on_commit(lambda: _enqueue_share_push(access.pk))
+    return access

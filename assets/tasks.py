@@ -10,3 +10,19 @@ def grant_push_task(self, grant_id: int) -> None:
     from assets.push import grant_push_by_id
 
     grant_push_by_id(grant_id=grant_id, task=self)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def share_push_task(self, access_id: int) -> None:
+    from assets.models import AssetAccess
+    from assets.push import RetryLater, share_push
+    from businesses.actors import Actor
+
+    access = AssetAccess.objects.filter(pk=access_id).first()
+    if access is None:
+        return
+    try:
+        share_push(access=access, actor=Actor.task("push share"))
+    except RetryLater as later:
+        if not self.request.is_eager and self.request.retries < self.max_retries:
+            raise self.retry(countdown=later.countdown) from None

@@ -30,6 +30,9 @@ class SystemUserCapError(Exception):
             )
             or "slots reserved by creations in progress"
         )
+        taken = (
+            f"the only {kind} slot is taken" if cap == 1 else f"all {cap} {kind} slots are taken"
+        )
         employee_cap = cap_for(access_level, "EMPLOYEE")
         admin_cap = cap_for(access_level, "ADMIN")
         if access_level == "standard":
@@ -47,6 +50,5 @@ class SystemUserCapError(Exception):
             f"Cannot create another {kind} in {business_name} ({business_meta_id}): the "
             f"{access_level} access level ({level_label(access_level)}) allows {employee_cap} "
             f"system user{'s' if employee_cap != 1 else ''} and {admin_cap} admin system user"
-            f"{'s' if admin_cap != 1 else ''}, and all {cap} {kind} slot{'s' if cap != 1 else ''} "
-            f"are taken: {held}. {change}"
+            f"{'s' if admin_cap != 1 else ''}, and {taken}: {held}. {change}"
         )

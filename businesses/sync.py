@@ -1,0 +1,1069 @@
+"""Pulling a business's state from Meta: the sync.
+
+A sync reads everything the domain model holds for one business and streams it into the
+database page by page (short transactions, never one held open across a call to Meta):
+
+1. Claim the business with a compare-and-swap on ``sync_state`` and a lease, so exactly one
+   sync runs per business and a crashed worker's claim expires by itself. A redelivered task
+   whose run already holds the claim takes it over.
+2. Read each listing (the business node; owned, client and pending assets of every kind;
+   custom conversions; people and invitations; system users; partners; asset groups; each
+   asset's assigned users and partner shares) and upsert what changed — a second sync of
+   unchanged data writes nothing.
+3. After a listing completed (its last page had no ``next``), mark rows it no longer holds as
+   removed — never after an error, and never more than SYNC_MAX_REMOVAL_SHARE of them at once
+   (held back and reported instead).
+4. Record what changed outside the portal as drift, release the claim, and finish the run.
+Throttling pauses the business until Meta's regain time; the task is re-queued for then.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from assets.models import (
+    GRANTABLE_KINDS,
+    SHAREABLE_KINDS,
+    Asset,
+    AssetAccess,
+    AssetGroup,
+    AssetKind,
+    Grant,
+    PushState,
+)
+from businesses.actors import Actor
+from businesses.graph_access import NotConnectedError, business_client
+from businesses.models import (
+    AccessToken,
+    Business,
+    BusinessUser,
+    DriftEvent,
+    PartnerRelationship,
+    SyncRun,
+)
+from graph import (
+    GraphClient,
+    GraphError,
+    Page,
+    PermissionMissingError,
+    ThrottledError,
+    TokenInvalidError,
+)
+from graph import operations as ops
+from graph.types import AssetNode
+from systemusers.caps import access_level_of, cap_for
+from systemusers.models import MAX_ADMIN_SLOTS, MAX_EMPLOYEE_SLOTS, SystemUser
+
+logger = logging.getLogger(__name__)
+
+OWNED_KINDS = (
+    AssetKind.AD_ACCOUNT,
+    AssetKind.PAGE,
+    AssetKind.PIXEL,
+    AssetKind.CATALOG,
+    AssetKind.APP,
+    AssetKind.OFFLINE_EVENT_SET,
+    AssetKind.INSTAGRAM_ACCOUNT,
+)
+CLIENT_KINDS = (
+    AssetKind.AD_ACCOUNT,
+    AssetKind.PAGE,
+    AssetKind.PIXEL,
+    AssetKind.CATALOG,
+    AssetKind.APP,
+)
+PENDING = (
+    (AssetKind.AD_ACCOUNT, "owned"),
+    (AssetKind.AD_ACCOUNT, "client"),
+    (AssetKind.PAGE, "owned"),
+    (AssetKind.PAGE, "client"),
+    (AssetKind.APP, "client"),
+)
+# Per-asset edges are read in slices: bounded memory whatever the business's size.
+PER_ASSET_SLICE = 200
+
+
+def business_sync_request(*, business: Business, trigger: str, actor: Actor) -> SyncRun:
+    """Queue a sync of a business; the task starts after this transaction commits."""
+    from businesses.tasks import business_sync_task
+
+    run = SyncRun.objects.create(
+        business=business, trigger=trigger, requested_by=actor.user, status=SyncRun.Status.QUEUED
+    )
+    transaction.on_commit(lambda: business_sync_task.delay(business.pk, run.pk))
+    return run
+
+
+def _claim(business_id: int, run: SyncRun) -> bool:
+    """Compare-and-swap the business from idle (or an expired lease) to running."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+    free = Q(sync_state=Business.SyncState.IDLE) | Q(sync_lease_until__lt=now)
+    claimed = Business.objects.filter(free, pk=business_id).update(
+        sync_state=Business.SyncState.RUNNING, sync_lease_until=lease
+    )
+    if claimed == 1:
+        return True
+    # A redelivered task (its worker died) already holds the claim through its run.
+    if run.status == SyncRun.Status.RUNNING:
+        newest_running = (
+            SyncRun.objects.filter(business_id=business_id, status=SyncRun.Status.RUNNING)
+            .order_by("-started_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if newest_running == run.pk:
+            Business.objects.filter(pk=business_id).update(sync_lease_until=lease)
+            return True
+    return False
+
+
+def _release(business_id: int, **fields: Any) -> None:
+    Business.objects.filter(pk=business_id).update(
+        sync_state=Business.SyncState.IDLE, sync_lease_until=None, **fields
+    )
+
+
+def business_sync(
+    *,
+    business_id: int,
+    run_id: int | None = None,
+    trigger: str = SyncRun.Trigger.MANUAL,
+    actor: Actor | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> SyncRun:
+    """Run one full sync of a business in this process (see the module docstring)."""
+    business = Business.objects.select_related("app").get(pk=business_id)
+    if run_id is None:
+        run = SyncRun.objects.create(
+            business=business,
+            trigger=trigger,
+            requested_by=actor.user if actor else None,
+        )
+    else:
+        run = SyncRun.objects.get(pk=run_id)
+    if run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED, SyncRun.Status.SKIPPED):
+        return run  # a duplicate delivery of a finished run: nothing to do twice
+    now = timezone.now()
+    if business.sync_paused_until and business.sync_paused_until > now:
+        run.status = SyncRun.Status.PAUSED
+        run.paused_until = business.sync_paused_until
+        run.finished_at = now
+        run.save(update_fields=["status", "paused_until", "finished_at"])
+        return run
+    if not _claim(business.pk, run):
+        run.status = SyncRun.Status.SKIPPED
+        run.finished_at = now
+        run.save(update_fields=["status", "finished_at"])
+        return run
+    run.status = SyncRun.Status.RUNNING
+    run.started_at = run.started_at or now
+    run.error = ""
+    run.save(update_fields=["status", "started_at", "error"])
+    syncer = Syncer(business, run)
+    try:
+        with business_client(business, sleep=sleep) as (client, ledger):
+            syncer.client = client
+            try:
+                syncer.execute()
+            finally:
+                ledger.flush()
+                run.graph_calls = ledger.count
+                run.max_usage_pct = min(100, ledger.max_usage_pct)
+    except ThrottledError as err:
+        paused_until = timezone.now() + timedelta(seconds=max(60.0, err.retry_after))
+        run.status = SyncRun.Status.PAUSED
+        run.paused_until = paused_until
+        run.error = err.describe()
+        _release(business.pk, sync_paused_until=paused_until)
+    except TokenInvalidError as err:
+        AccessToken.objects.filter(
+            business=business, purpose=AccessToken.Purpose.CONNECTION, is_active=True
+        ).update(is_valid=False, invalid_reason=err.describe(), last_verified_at=timezone.now())
+        run.status = SyncRun.Status.FAILED
+        run.error = err.describe()
+        _release(business.pk)
+    except (GraphError, NotConnectedError) as err:
+        run.status = SyncRun.Status.FAILED
+        run.error = err.describe() if isinstance(err, GraphError) else str(err)
+        _release(business.pk)
+    except BaseException:
+        # Unknown failure (or the worker's soft time limit): release, record, re-raise.
+        run.status = SyncRun.Status.FAILED
+        run.error = "The sync stopped on an unexpected error; see the worker log."
+        _release(business.pk)
+        run.finished_at = timezone.now()
+        run.save()
+        raise
+    else:
+        if syncer.section_errors:
+            run.status = SyncRun.Status.FAILED
+            run.error = " ".join(syncer.section_errors)[:5000]
+        else:
+            run.status = SyncRun.Status.SUCCEEDED
+        _release(business.pk, last_synced_at=timezone.now(), sync_paused_until=None)
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+@dataclass
+class Listing:
+    """Which rows a listing saw, and whether it was read to the end."""
+
+    seen: set[str] = field(default_factory=set)
+    complete: bool = False
+
+
+class Syncer:
+    def __init__(self, business: Business, run: SyncRun) -> None:
+        self.business = business
+        self.run = run
+        self.client: GraphClient | None = None
+        self.first_sync = business.last_synced_at is None
+        self.section_errors: list[str] = []
+        self.drift: list[DriftEvent] = []
+        self.known_businesses: dict[str, int] = dict(Business.objects.values_list("meta_id", "pk"))
+        self.access_listings: dict[tuple[str, str], Listing] = defaultdict(Listing)
+
+    # --- driver ---------------------------------------------------------------------------
+
+    def execute(self) -> None:
+        sections: list[tuple[str, Callable[[], None]]] = [("business", self.sync_business_node)]
+        sections += [(f"owned {k}", lambda k=k: self.sync_assets(k, "owned")) for k in OWNED_KINDS]
+        sections += [
+            (f"client {k}", lambda k=k: self.sync_assets(k, "client")) for k in CLIENT_KINDS
+        ]
+        sections += [
+            (f"pending {k} {r}", lambda k=k, r=r: self.sync_pending(k, r)) for k, r in PENDING
+        ]
+        sections += [
+            ("asset removals", self.sweep_asset_accesses),
+            ("custom conversions", self.sync_custom_conversions),
+            ("people", self.sync_people),
+            ("invitations", self.sync_invitations),
+            ("system users", self.sync_system_users),
+            ("partners", self.sync_partners),
+            ("asset groups", self.sync_asset_groups),
+            ("assigned users", self.sync_assigned_users),
+            ("partner shares", self.sync_partner_shares),
+        ]
+        self.run_obj_progress(total=len(sections))
+        for label, section in sections:
+            try:
+                section()
+            except (ThrottledError, TokenInvalidError):
+                raise
+            except PermissionMissingError as err:
+                self.section_errors.append(f"{label.capitalize()}: {err.describe()}")
+            except GraphError as err:
+                self.section_errors.append(f"{label.capitalize()}: {err.describe()}")
+            self.progress(1)
+        self.flush_drift()
+
+    def run_obj_progress(self, *, total: int) -> None:
+        self.run.progress_total = total
+        self.run.progress_done = 0
+        SyncRun.objects.filter(pk=self.run.pk).update(progress_total=total, progress_done=0)
+
+    def progress(self, steps: int) -> None:
+        """Record progress and extend the lease: a long healthy sync keeps its claim."""
+        self.run.progress_done += steps
+        SyncRun.objects.filter(pk=self.run.pk).update(
+            progress_done=self.run.progress_done,
+            created_count=self.run.created_count,
+            updated_count=self.run.updated_count,
+            removed_count=self.run.removed_count,
+        )
+        Business.objects.filter(pk=self.business.pk).update(
+            sync_lease_until=timezone.now() + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+        )
+
+    def note(self, kind: str, summary: str, **details: Any) -> None:
+        if not self.first_sync:
+            self.drift.append(
+                DriftEvent(
+                    business=self.business,
+                    sync_run=self.run,
+                    kind=kind,
+                    summary=summary[:500],
+                    details=details,
+                )
+            )
+
+    def flush_drift(self) -> None:
+        if self.drift:
+            DriftEvent.objects.bulk_create(self.drift)
+            self.drift = []
+
+    def pages(
+        self, pages: Iterator[Page[Any]], listing: Listing | None = None
+    ) -> Iterator[list[Any]]:
+        for page in pages:
+            yield page.items
+            if listing is not None and page.is_last:
+                listing.complete = True
+
+    # --- the business node ----------------------------------------------------------------
+
+    def sync_business_node(self) -> None:
+        node = ops.get_business(self.client, self.business.meta_id)
+        changes = {
+            "name": node.name or self.business.name,
+            "verification_status": node.verification_status or self.business.verification_status,
+            "two_factor_type": node.two_factor_type or self.business.two_factor_type,
+            "vertical": node.vertical or self.business.vertical,
+            "timezone_id": node.timezone_id
+            if node.timezone_id is not None
+            else self.business.timezone_id,
+        }
+        changed = {k: v for k, v in changes.items() if getattr(self.business, k) != v}
+        if changed:
+            Business.objects.filter(pk=self.business.pk).update(
+                **changed, updated_at=timezone.now()
+            )
+            for key, value in changed.items():
+                setattr(self.business, key, value)
+            self.run.updated_count += 1
+
+    # --- assets ---------------------------------------------------------------------------
+
+    def _upsert_assets(
+        self, nodes: Iterable[AssetNode], kind: str, parent_id: int | None = None
+    ) -> dict[str, int]:
+        """Create or update assets from Meta; returns meta_id → pk. Writes only what changed."""
+        nodes = list(nodes)
+        if not nodes:
+            return {}
+        existing = {
+            a.meta_id: a for a in Asset.objects.filter(kind=kind, meta_id__in=[n.id for n in nodes])
+        }
+        now = timezone.now()
+        to_create, to_update = [], []
+        for node in nodes:
+            owner_meta = node.owner_business_id or ""
+            owner_pk = self.known_businesses.get(owner_meta)
+            details = {
+                k: v for k, v in node.extra.items() if isinstance(v, str | int | float | bool)
+            }
+            asset = existing.get(node.id)
+            if asset is None:
+                to_create.append(
+                    Asset(
+                        kind=kind,
+                        meta_id=node.id,
+                        name=node.name[:255],
+                        owner_business_id=owner_pk,
+                        owner_meta_id=owner_meta,
+                        parent_id=parent_id,
+                        details=details,
+                        last_seen_at=now,
+                    )
+                )
+                continue
+            wanted = {
+                "name": node.name[:255] or asset.name,
+                "owner_business_id": owner_pk if owner_meta else asset.owner_business_id,
+                "owner_meta_id": owner_meta or asset.owner_meta_id,
+                "details": {**asset.details, **details},
+                "removed_at": None,
+            }
+            if parent_id is not None:
+                wanted["parent_id"] = parent_id
+            if any(getattr(asset, k) != v for k, v in wanted.items()):
+                for k, v in wanted.items():
+                    setattr(asset, k, v)
+                asset.updated_at = now
+                to_update.append(asset)
+        with transaction.atomic():
+            if to_create:
+                Asset.objects.bulk_create(to_create, ignore_conflicts=True)
+                self.run.created_count += len(to_create)
+                for asset in to_create:
+                    if not self.first_sync:
+                        self.note(
+                            DriftEvent.Kind.ASSET_ADDED,
+                            f"{asset.get_kind_display()} {asset.name} ({asset.meta_id}) appeared.",
+                        )
+            if to_update:
+                Asset.objects.bulk_update(
+                    to_update,
+                    [
+                        "name",
+                        "owner_business",
+                        "owner_meta_id",
+                        "details",
+                        "removed_at",
+                        "parent",
+                        "updated_at",
+                    ],
+                )
+                self.run.updated_count += len(to_update)
+        return dict(
+            Asset.objects.filter(kind=kind, meta_id__in=[n.id for n in nodes]).values_list(
+                "meta_id", "pk"
+            )
+        )
+
+    def _upsert_accesses(self, rows: list[tuple[int, str, str, list[str], str]]) -> None:
+        """rows: (asset_pk, access_type, access_status, permitted_tasks, request_id)."""
+        if not rows:
+            return
+        existing = {
+            a.asset_id: a
+            for a in AssetAccess.objects.filter(
+                business=self.business, asset_id__in=[r[0] for r in rows]
+            )
+        }
+        now = timezone.now()
+        to_create, to_update = [], []
+        for asset_pk, access_type, status, tasks, request_id in rows:
+            tasks = sorted(tasks) if access_type == AssetAccess.AccessType.AGENCY else []
+            access = existing.get(asset_pk)
+            if access is None:
+                to_create.append(
+                    AssetAccess(
+                        asset_id=asset_pk,
+                        business=self.business,
+                        access_type=access_type,
+                        access_status=status,
+                        permitted_tasks=tasks,
+                        request_meta_id=request_id,
+                    )
+                )
+                continue
+            wanted = {
+                "access_type": access_type,
+                "access_status": status,
+                "request_meta_id": request_id,
+                "removed_at": None,
+            }
+            # A share the portal is still pushing keeps its wanted tasks until it lands.
+            if access.push_state in (PushState.IN_SYNC, PushState.REMOVED):
+                wanted["permitted_tasks"] = tasks
+                wanted["push_state"] = PushState.IN_SYNC
+            if any(getattr(access, k) != v for k, v in wanted.items()):
+                for k, v in wanted.items():
+                    setattr(access, k, v)
+                access.updated_at = now
+                to_update.append(access)
+        with transaction.atomic():
+            if to_create:
+                AssetAccess.objects.bulk_create(to_create, ignore_conflicts=True)
+                self.run.created_count += len(to_create)
+            if to_update:
+                AssetAccess.objects.bulk_update(
+                    to_update,
+                    [
+                        "access_type",
+                        "access_status",
+                        "request_meta_id",
+                        "removed_at",
+                        "permitted_tasks",
+                        "push_state",
+                        "updated_at",
+                    ],
+                )
+                self.run.updated_count += len(to_update)
+
+    def sync_assets(self, kind: str, relation: str) -> None:
+        access_type = (
+            AssetAccess.AccessType.OWNER if relation == "owned" else AssetAccess.AccessType.AGENCY
+        )
+        listing = self.access_listings[(kind, access_type)]
+        confirmed = Listing()
+        for nodes in self.pages(
+            ops.iter_asset_pages(self.client, self.business.meta_id, kind, relation), confirmed
+        ):
+            ids = self._upsert_assets(nodes, kind)
+            rows = []
+            for node in nodes:
+                status = (node.access_status or "CONFIRMED").upper()
+                if status not in AssetAccess.AccessStatus.values:
+                    status = AssetAccess.AccessStatus.PENDING
+                if relation == "owned":
+                    status = AssetAccess.AccessStatus.CONFIRMED
+                rows.append((ids[node.id], access_type, status, list(node.permitted_tasks), ""))
+                listing.seen.add(node.id)
+            self._upsert_accesses(rows)
+            self.progress(0)
+        self._mark_listing_part(listing, confirmed.complete)
+
+    def _mark_listing_part(self, listing: Listing, complete: bool) -> None:
+        # A (kind, access type) group is complete only when each of its listings completed.
+        parts = getattr(listing, "_parts", [])
+        parts.append(complete)
+        listing._parts = parts  # type: ignore[attr-defined]
+        listing.complete = all(parts)
+
+    def sync_pending(self, kind: str, relation: str) -> None:
+        access_type = (
+            AssetAccess.AccessType.OWNER if relation == "owned" else AssetAccess.AccessType.AGENCY
+        )
+        listing = self.access_listings[(kind, access_type)]
+        read = Listing()
+        for requests in self.pages(
+            ops.iter_pending_asset_pages(self.client, self.business.meta_id, kind, relation), read
+        ):
+            nodes = [
+                AssetNode(id=r.asset_id, kind=kind, name=r.asset_name or "")
+                for r in requests
+                if r.asset_id
+            ]
+            ids = self._upsert_assets(nodes, kind)
+            rows = []
+            for request in requests:
+                if not request.asset_id or request.asset_id in listing.seen:
+                    continue  # already confirmed in the main listing
+                rows.append(
+                    (
+                        ids[request.asset_id],
+                        access_type,
+                        AssetAccess.AccessStatus.PENDING,
+                        [],
+                        request.request_id,
+                    )
+                )
+                listing.seen.add(request.asset_id)
+            self._upsert_accesses(rows)
+        self._mark_listing_part(listing, read.complete)
+
+    def sweep_asset_accesses(self) -> None:
+        for (kind, access_type), listing in self.access_listings.items():
+            live = AssetAccess.objects.filter(
+                business=self.business,
+                access_type=access_type,
+                asset__kind=kind,
+                removed_at__isnull=True,
+            )
+            if not listing.complete:
+                continue
+            gone = list(live.exclude(asset__meta_id__in=listing.seen).select_related("asset"))
+            if not gone:
+                continue
+            if not self._removal_is_safe(
+                len(gone), live.count(), f"{access_type.lower()} {kind} assets"
+            ):
+                continue
+            now = timezone.now()
+            AssetAccess.objects.filter(pk__in=[a.pk for a in gone]).update(
+                removed_at=now, updated_at=now
+            )
+            self.run.removed_count += len(gone)
+            for access in gone:
+                self.note(
+                    DriftEvent.Kind.ASSET_LOST,
+                    f"{self.business.name} lost {access.get_access_type_display().lower()} access to {access.asset}.",
+                    asset=access.asset.meta_id,
+                )
+            # An asset no business holds any more is gone from the portal's view.
+            Asset.objects.filter(pk__in=[a.asset_id for a in gone]).exclude(
+                accesses__removed_at__isnull=True
+            ).update(removed_at=now)
+
+    def _removal_is_safe(self, removing: int, existing: int, what: str) -> bool:
+        share = removing / existing if existing else 0
+        if existing >= 4 and share > settings.SYNC_MAX_REMOVAL_SHARE:
+            self.run.held_back += (
+                f"Held back removing {removing} of {existing} {what} ({share:.0%}): more than "
+                f"{settings.SYNC_MAX_REMOVAL_SHARE:.0%} at once needs a person to confirm. "
+            )
+            return False
+        return True
+
+    def _owned_assets(
+        self, kinds: Iterable[str], *, only_owned: bool = False
+    ) -> Iterator[list[tuple[int, str, str]]]:
+        """(pk, meta_id, kind) of the live assets this business owns (or also reaches), in
+        slices of PER_ASSET_SLICE, so memory stays flat whatever the business's size."""
+        access = Q(
+            accesses__business=self.business,
+            accesses__removed_at__isnull=True,
+            accesses__access_status=AssetAccess.AccessStatus.CONFIRMED,
+        )
+        if only_owned:
+            access &= Q(accesses__access_type=AssetAccess.AccessType.OWNER)
+        qs = (
+            Asset.objects.filter(access, kind__in=list(kinds), removed_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "meta_id", "kind")
+            .distinct()
+        )
+        last = 0
+        while True:
+            chunk = list(qs.filter(pk__gt=last)[:PER_ASSET_SLICE])
+            if not chunk:
+                return
+            yield chunk
+            last = chunk[-1][0]
+
+    def sync_custom_conversions(self) -> None:
+        for chunk in self._owned_assets([AssetKind.AD_ACCOUNT], only_owned=True):
+            by_account = ops._batched_listing(
+                self.client,
+                [meta for _, meta, _ in chunk],
+                lambda a: (
+                    f"{a}/customconversions?fields={ops.ASSET_FIELDS['custom_conversion']}&limit={self.client.config.page_size}"
+                ),
+                lambda r: ops.parse_asset(r, "custom_conversion"),
+            )
+            pks = {meta: pk for pk, meta, _ in chunk}
+            for account_meta, result in by_account.items():
+                if isinstance(result, GraphError):
+                    if isinstance(result, ThrottledError | TokenInvalidError):
+                        raise result
+                    self.section_errors.append(
+                        f"Custom conversions of {account_meta}: {result.describe()}"
+                    )
+                    continue
+                self._upsert_assets(
+                    result, AssetKind.CUSTOM_CONVERSION, parent_id=pks[account_meta]
+                )
+
+    # --- people ---------------------------------------------------------------------------
+
+    def sync_people(self) -> None:
+        listing = Listing()
+        existing = {
+            p.meta_id: p
+            for p in BusinessUser.objects.filter(business=self.business, meta_id__isnull=False)
+        }
+        for nodes in self.pages(
+            ops.iter_business_user_pages(self.client, self.business.meta_id), listing
+        ):
+            to_create, to_update = [], []
+            for node in nodes:
+                listing.seen.add(node.id)
+                role = node.role or BusinessUser.Role.EMPLOYEE
+                person = existing.get(node.id)
+                if person is None:
+                    to_create.append(
+                        BusinessUser(
+                            business=self.business,
+                            meta_id=node.id,
+                            name=node.name[:255],
+                            email=node.email or "",
+                            role=role,
+                            status=BusinessUser.Status.ACTIVE,
+                        )
+                    )
+                    kind = (
+                        DriftEvent.Kind.ADMIN_ADDED
+                        if role == "ADMIN"
+                        else DriftEvent.Kind.PERSON_ADDED
+                    )
+                    self.note(
+                        kind,
+                        f"{node.name or node.email} was added to {self.business.name} as {role}.",
+                    )
+                    continue
+                wanted = {
+                    "name": node.name[:255] or person.name,
+                    "email": node.email or person.email,
+                    "role": role,
+                    "status": BusinessUser.Status.ACTIVE,
+                    "removed_at": None,
+                }
+                if person.role != role and role == "ADMIN":
+                    self.note(
+                        DriftEvent.Kind.ADMIN_ADDED,
+                        f"{person.name or person.email} became an admin of {self.business.name}.",
+                    )
+                if any(getattr(person, k) != v for k, v in wanted.items()):
+                    for k, v in wanted.items():
+                        setattr(person, k, v)
+                    person.updated_at = timezone.now()
+                    to_update.append(person)
+            with transaction.atomic():
+                BusinessUser.objects.bulk_create(to_create, ignore_conflicts=True)
+                BusinessUser.objects.bulk_update(
+                    to_update, ["name", "email", "role", "status", "removed_at", "updated_at"]
+                )
+            self.run.created_count += len(to_create)
+            self.run.updated_count += len(to_update)
+            # Invitations that became members are the same person now.
+            emails = [n.email for n in nodes if n.email]
+            BusinessUser.objects.filter(
+                business=self.business, status=BusinessUser.Status.INVITED, email__in=emails
+            ).delete()
+        if listing.complete:
+            gone = [
+                p
+                for meta, p in existing.items()
+                if meta not in listing.seen and p.status == BusinessUser.Status.ACTIVE
+            ]
+            if gone and self._removal_is_safe(len(gone), len(existing), "people"):
+                now = timezone.now()
+                BusinessUser.objects.filter(pk__in=[p.pk for p in gone]).update(
+                    status=BusinessUser.Status.REMOVED, removed_at=now, updated_at=now
+                )
+                self.run.removed_count += len(gone)
+                for person in gone:
+                    self.note(
+                        DriftEvent.Kind.PERSON_REMOVED,
+                        f"{person.name or person.email} left {self.business.name}.",
+                    )
+
+    def sync_invitations(self) -> None:
+        listing = Listing()
+        existing = {
+            p.invitation_meta_id: p
+            for p in BusinessUser.objects.filter(
+                business=self.business, status=BusinessUser.Status.INVITED
+            )
+        }
+        for nodes in self.pages(
+            ops.iter_pending_user_pages(self.client, self.business.meta_id), listing
+        ):
+            to_create = []
+            for node in nodes:
+                listing.seen.add(node.id)
+                invite = existing.get(node.id)
+                if invite is None:
+                    to_create.append(
+                        BusinessUser(
+                            business=self.business,
+                            invitation_meta_id=node.id,
+                            email=node.email or "",
+                            role=node.role or BusinessUser.Role.EMPLOYEE,
+                            status=BusinessUser.Status.INVITED,
+                            invitation_expires_at=node.expiration_time,
+                        )
+                    )
+                elif invite.invitation_expires_at != node.expiration_time or invite.role != (
+                    node.role or invite.role
+                ):
+                    BusinessUser.objects.filter(pk=invite.pk).update(
+                        invitation_expires_at=node.expiration_time,
+                        role=node.role or invite.role,
+                        updated_at=timezone.now(),
+                    )
+                    self.run.updated_count += 1
+            BusinessUser.objects.bulk_create(to_create, ignore_conflicts=True)
+            self.run.created_count += len(to_create)
+        if listing.complete:
+            stale = [p.pk for meta, p in existing.items() if meta not in listing.seen]
+            if stale:
+                # An invitation that is no longer pending was accepted (the person appears in
+                # business_users) or withdrawn: either way the invitation row is done.
+                BusinessUser.objects.filter(pk__in=stale).delete()
+                self.run.removed_count += len(stale)
+
+    def sync_system_users(self) -> None:
+        """Import system users; ones beyond the cap are imported too and the business flagged.
+        System users are never marked removed: Meta cannot delete them (DOMAIN decision 4)."""
+        level = access_level_of(self.business)
+        seen_over_cap = False
+        for nodes in self.pages(ops.iter_system_user_pages(self.client, self.business.meta_id)):
+            with transaction.atomic():
+                existing = {
+                    su.meta_id: su
+                    for su in SystemUser.objects.select_for_update().filter(
+                        business=self.business, meta_id__in=[n.id for n in nodes]
+                    )
+                }
+                for node in nodes:
+                    role = (
+                        node.role
+                        if node.role in SystemUser.Role.values
+                        else SystemUser.Role.EMPLOYEE
+                    )
+                    su = existing.get(node.id)
+                    if su is not None:
+                        if su.name != node.name and node.name:
+                            SystemUser.objects.filter(pk=su.pk).update(
+                                name=node.name[:255], updated_at=timezone.now()
+                            )
+                            self.run.updated_count += 1
+                        continue
+                    holders = SystemUser.objects.filter(
+                        business=self.business, role=role, status__in=SystemUser.HOLDS_SLOT
+                    )
+                    taken = set(holders.exclude(slot__isnull=True).values_list("slot", flat=True))
+                    max_slot = (
+                        MAX_ADMIN_SLOTS if role == SystemUser.Role.ADMIN else MAX_EMPLOYEE_SLOTS
+                    )
+                    cap = min(cap_for(level, role), max_slot)
+                    free = [s for s in range(1, cap + 1) if s not in taken]
+                    over = not free or holders.count() >= cap_for(level, role)
+                    seen_over_cap = seen_over_cap or over
+                    SystemUser.objects.create(
+                        business=self.business,
+                        meta_id=node.id,
+                        name=node.name[:255] or node.id,
+                        role=role,
+                        status=SystemUser.Status.ACTIVE,
+                        origin=SystemUser.Origin.META,
+                        slot=None if over else free[0],
+                    )
+                    self.run.created_count += 1
+                    self.note(
+                        DriftEvent.Kind.SYSTEM_USER_ADDED,
+                        f"System user {node.name} ({role}) appeared in {self.business.name}.",
+                    )
+        over_now = seen_over_cap or self._system_users_over_cap(level)
+        if over_now != self.business.system_users_over_cap:
+            Business.objects.filter(pk=self.business.pk).update(system_users_over_cap=over_now)
+            self.business.system_users_over_cap = over_now
+
+    def _system_users_over_cap(self, level: str) -> bool:
+        for role in SystemUser.Role.values:
+            count = SystemUser.objects.filter(
+                business=self.business, role=role, status__in=SystemUser.HOLDS_SLOT
+            ).count()
+            if count > cap_for(level, role):
+                return True
+        return False
+
+    # --- partners ---------------------------------------------------------------------------
+
+    def sync_partners(self) -> None:
+        for pages, as_agency in (
+            (ops.iter_client_pages(self.client, self.business.meta_id), True),
+            (ops.iter_agency_pages(self.client, self.business.meta_id), False),
+        ):
+            for nodes in self.pages(pages):
+                for node in nodes:
+                    other = self.known_businesses.get(node.id)
+                    if other is None or other == self.business.pk:
+                        continue  # partners outside the portal are not modelled as rows
+                    agency_id, client_id = (
+                        (self.business.pk, other) if as_agency else (other, self.business.pk)
+                    )
+                    pending = (node.access_status or "").upper().endswith("PENDING")
+                    status = (
+                        PartnerRelationship.Status.PENDING
+                        if pending
+                        else PartnerRelationship.Status.ACTIVE
+                    )
+                    rel, created = PartnerRelationship.objects.get_or_create(
+                        agency_id=agency_id,
+                        client_id=client_id,
+                        defaults={
+                            "origin": PartnerRelationship.Origin.DISCOVERED,
+                            "status": status,
+                        },
+                    )
+                    if created:
+                        self.run.created_count += 1
+                    elif rel.status != status:
+                        PartnerRelationship.objects.filter(pk=rel.pk).update(
+                            status=status, updated_at=timezone.now()
+                        )
+                        self.run.updated_count += 1
+
+    # --- asset groups -----------------------------------------------------------------------
+
+    def sync_asset_groups(self) -> None:
+        for nodes in self.pages(ops.iter_asset_group_pages(self.client, self.business.meta_id)):
+            for node in nodes:
+                group, created = AssetGroup.objects.update_or_create(
+                    meta_id=node.id,
+                    defaults={
+                        "business": self.business,
+                        "name": node.name[:255] or node.id,
+                        "removed_at": None,
+                    },
+                )
+                if created:
+                    self.run.created_count += 1
+                member_ids: set[str] = set()
+                for kind in ops.GROUP_EDGES:
+                    for assets in self.pages(
+                        ops.iter_group_asset_pages(self.client, node.id, kind)
+                    ):
+                        member_ids |= {a.id for a in assets}
+                wanted = set(
+                    Asset.objects.filter(meta_id__in=member_ids).values_list("pk", flat=True)
+                )
+                current = set(group.assets.values_list("pk", flat=True))
+                if wanted != current:
+                    group.assets.set(wanted)
+                    self.run.updated_count += 1
+
+    # --- per-asset edges --------------------------------------------------------------------
+
+    def sync_assigned_users(self) -> None:
+        people = dict(
+            BusinessUser.objects.filter(business=self.business, meta_id__isnull=False).values_list(
+                "meta_id", "pk"
+            )
+        )
+        system_users = dict(
+            SystemUser.objects.filter(business=self.business, meta_id__isnull=False).values_list(
+                "meta_id", "pk"
+            )
+        )
+        for chunk in self._owned_assets(GRANTABLE_KINDS):
+            results = ops.read_assigned_users(
+                self.client, self.business.meta_id, [meta for _, meta, _ in chunk]
+            )
+            pks = {meta: pk for pk, meta, _ in chunk}
+            grants = defaultdict(list)
+            for grant in Grant.objects.filter(
+                business=self.business, asset_id__in=pks.values(), asset_group__isnull=True
+            ).exclude(push_state=PushState.REMOVED):
+                grants[grant.asset_id].append(grant)
+            to_create: list[Grant] = []
+            for asset_meta, result in results.items():
+                if isinstance(result, GraphError):
+                    if isinstance(result, ThrottledError | TokenInvalidError):
+                        raise result
+                    self.section_errors.append(
+                        f"Assigned users of {asset_meta}: {result.describe()}"
+                    )
+                    continue  # an asset whose answer failed keeps its grants untouched
+                to_create += self._reconcile_grants(
+                    pks[asset_meta],
+                    asset_meta,
+                    result,
+                    grants[pks[asset_meta]],
+                    people,
+                    system_users,
+                )
+            with transaction.atomic():
+                Grant.objects.bulk_create(to_create, ignore_conflicts=True)
+            self.run.created_count += len(to_create)
+            self.progress(0)
+
+    def _reconcile_grants(
+        self, asset_pk, asset_meta, assigned, grants, people, system_users
+    ) -> list[Grant]:
+        by_principal = {}
+        for grant in grants:
+            key = ("p", grant.person_id) if grant.person_id else ("s", grant.system_user_id)
+            by_principal[key] = grant
+        seen = set()
+        to_create = []
+        now = timezone.now()
+        for user in assigned:
+            if user.id in people:
+                key = ("p", people[user.id])
+            elif user.id in system_users:
+                key = ("s", system_users[user.id])
+            else:
+                continue  # a user of another business: not this business's grant
+            seen.add(key)
+            applied = sorted(user.tasks)
+            grant = by_principal.get(key)
+            if grant is None:
+                to_create.append(
+                    Grant(
+                        asset_id=asset_pk,
+                        business=self.business,
+                        person_id=key[1] if key[0] == "p" else None,
+                        system_user_id=key[1] if key[0] == "s" else None,
+                        tasks=applied,
+                        applied_tasks=applied,
+                        origin=Grant.Origin.META,
+                        push_state=PushState.IN_SYNC,
+                        verified_at=now,
+                    )
+                )
+                self.note(
+                    DriftEvent.Kind.GRANT_ADDED,
+                    f"{user.name} got {', '.join(applied)} on {asset_meta} outside the portal.",
+                )
+                continue
+            if sorted(grant.applied_tasks) == applied:
+                continue
+            update: dict[str, Any] = {
+                "applied_tasks": applied,
+                "verified_at": now,
+                "updated_at": now,
+            }
+            if grant.push_state == PushState.IN_SYNC:
+                update["tasks"] = applied
+                self.note(
+                    DriftEvent.Kind.GRANT_CHANGED,
+                    f"{user.name}'s tasks on {asset_meta} changed outside the portal to {', '.join(applied)}.",
+                )
+            Grant.objects.filter(pk=grant.pk).update(**update)
+            self.run.updated_count += 1
+        gone = [
+            g
+            for key, g in by_principal.items()
+            if key not in seen and g.push_state == PushState.IN_SYNC
+        ]
+        if gone:
+            Grant.objects.filter(pk__in=[g.pk for g in gone]).update(
+                push_state=PushState.REMOVED, removed_at=now, applied_tasks=[], updated_at=now
+            )
+            self.run.removed_count += len(gone)
+            for grant in gone:
+                self.note(
+                    DriftEvent.Kind.GRANT_REMOVED,
+                    f"A grant on {asset_meta} was removed outside the portal.",
+                    grant=grant.pk,
+                )
+        return to_create
+
+    def sync_partner_shares(self) -> None:
+        """Which partner businesses this business's own assets are shared with."""
+        for chunk in self._owned_assets(SHAREABLE_KINDS, only_owned=True):
+            owned = [(pk, meta) for pk, meta, _ in chunk]
+            results = ops.read_asset_agencies(self.client, [meta for _, meta in owned])
+            pks = dict((meta, pk) for pk, meta in owned)
+            rows_by_business: dict[int, list] = defaultdict(list)
+            for asset_meta, result in results.items():
+                if isinstance(result, GraphError):
+                    if isinstance(result, ThrottledError | TokenInvalidError):
+                        raise result
+                    self.section_errors.append(
+                        f"Partner shares of {asset_meta}: {result.describe()}"
+                    )
+                    continue
+                for share in result:
+                    partner = self.known_businesses.get(share.business_id)
+                    if partner is None or partner == self.business.pk:
+                        continue
+                    status = (share.access_status or "CONFIRMED").upper()
+                    if status not in AssetAccess.AccessStatus.values:
+                        status = AssetAccess.AccessStatus.PENDING
+                    rows_by_business[partner].append(
+                        (pks[asset_meta], status, sorted(share.permitted_tasks))
+                    )
+            for partner_pk, rows in rows_by_business.items():
+                existing = {
+                    a.asset_id: a
+                    for a in AssetAccess.objects.filter(
+                        business_id=partner_pk, asset_id__in=[r[0] for r in rows]
+                    )
+                }
+                for asset_pk, status, tasks in rows:
+                    access = existing.get(asset_pk)
+                    if access is None:
+                        AssetAccess.objects.create(
+                            asset_id=asset_pk,
+                            business_id=partner_pk,
+                            access_type="AGENCY",
+                            access_status=status,
+                            permitted_tasks=tasks,
+                        )
+                        self.run.created_count += 1
+                    elif access.push_state == PushState.IN_SYNC and (
+                        access.permitted_tasks != tasks
+                        or access.access_status != status
+                        or access.removed_at
+                    ):
+                        AssetAccess.objects.filter(pk=access.pk).update(
+                            permitted_tasks=tasks,
+                            access_status=status,
+                            removed_at=None,
+                            updated_at=timezone.now(),
+                        )
+                        self.run.updated_count += 1
+                        self.note(
+                            DriftEvent.Kind.SHARE_CHANGED,
+                            f"Share of asset {asset_pk} with partner changed to {', '.join(tasks)}.",
+                        )

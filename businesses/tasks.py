@@ -1,0 +1,70 @@
+"""Thin tasks: load by id, call the service, decide what happens next by the outcome."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import F, Q
+from django.utils import timezone
+
+from businesses.actors import Actor
+from businesses.models import AccessToken, Business, SyncRun
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def business_sync_task(self, business_id: int, run_id: int | None = None) -> str:
+    from businesses.sync import business_sync
+
+    run = business_sync(
+        business_id=business_id,
+        run_id=run_id,
+        trigger=SyncRun.Trigger.SCHEDULE,
+        actor=Actor.task("sync"),
+    )
+    if run.status == SyncRun.Status.PAUSED and run.paused_until:
+        # Throttled: come back when Meta says, without holding a worker meanwhile.
+        delay = max(1.0, (run.paused_until - timezone.now()).total_seconds())
+        business_sync_task.apply_async((business_id, None), countdown=delay)
+    return run.status
+
+
+@shared_task(acks_late=True)
+def dispatch_due_syncs(limit: int = 500) -> int:
+    """Queue a sync for every connected, idle, unpaused business whose interval has passed."""
+    from businesses.sync import business_sync_request
+
+    now = timezone.now()
+    connected = AccessToken.objects.filter(
+        purpose=AccessToken.Purpose.CONNECTION, is_active=True, is_valid=True
+    ).values("business_id")
+    due = (
+        Business.objects.filter(pk__in=connected, sync_state=Business.SyncState.IDLE)
+        .filter(Q(sync_paused_until__isnull=True) | Q(sync_paused_until__lte=now))
+        .filter(
+            Q(last_synced_at__isnull=True)
+            | Q(last_synced_at__lte=now - timedelta(minutes=1) * F("sync_interval_minutes"))
+        )
+        .exclude(
+            sync_runs__status__in=[SyncRun.Status.QUEUED],
+            sync_runs__created_at__gte=now - timedelta(minutes=30),
+        )
+        .order_by("last_synced_at")[:limit]
+    )
+    count = 0
+    for business in due:
+        business_sync_request(
+            business=business, trigger=SyncRun.Trigger.SCHEDULE, actor=Actor.task("scheduler")
+        )
+        count += 1
+    return count
+
+
+@shared_task(acks_late=True)
+def token_health_task() -> int:
+    from businesses.token_health import token_health_check_all
+
+    return token_health_check_all(actor=Actor.task("token health"))

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from businesses.actors import Actor
+from businesses.management.commands._base import OperatorCommand
+from businesses.models import Business
+from businesses.models.base import meta_id_validator
+from systemusers.errors import SystemUserCapError
+from systemusers.push import SystemUserPushError
+from systemusers.services import system_user_create
+
+
+class Command(OperatorCommand):
+    help = "Create a system user through the cap service and Meta; prints its id."
+
+    def add_arguments(self, parser):
+        parser.add_argument("business_id", help="Meta Business Manager ID (digits)")
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--role", required=True, choices=["ADMIN", "EMPLOYEE"])
+
+    def handle(self, *args, **options):
+        meta_id_validator(options["business_id"])
+        business = (
+            Business.objects.select_related("app").filter(meta_id=options["business_id"]).first()
+        )
+        if business is None:
+            raise CommandError(f"Unknown business {options['business_id']}: connect it first.")
+        try:
+            system_user = system_user_create(
+                business=business,
+                name=options["name"],
+                role=options["role"],
+                actor=Actor.command("create_system_user"),
+                wait=True,
+            )
+        except (SystemUserCapError, SystemUserPushError) as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(system_user.meta_id)

@@ -1,0 +1,157 @@
+"""System users in Meta: create within the cap, install the app, issue tokens, retire."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from businesses.actors import Actor
+from businesses.audit import audit_record
+from businesses.graph_access import business_client
+from businesses.models import AccessToken
+from businesses.services import token_store
+from graph import CapReachedError, GraphError, TransientError
+from graph import operations as ops
+from systemusers.caps import access_level_of, cap_for
+from systemusers.errors import SystemUserCapError
+from systemusers.models import SystemUser
+from systemusers.services import system_user_mark_created, system_user_release
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SCOPES = ("ads_management", "ads_read", "business_management")
+
+
+class SystemUserPushError(Exception):
+    """Meta refused to create the system user; the slot was released."""
+
+
+def _adopt_by_name(client, system_user: SystemUser) -> str | None:
+    """After an unknown outcome, find the system user Meta may have created anyway."""
+    known = set(
+        SystemUser.objects.filter(business=system_user.business, meta_id__isnull=False).values_list(
+            "meta_id", flat=True
+        )
+    )
+    for node in ops.iter_system_users(client, system_user.business.meta_id):
+        if node.name == system_user.name and node.id not in known:
+            return node.id
+    return None
+
+
+def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUser:
+    """Create a reserved system user in Meta; on refusal release its slot.
+
+    Meta's own cap refusals (3949 / 3965) become the same SystemUserCapError as the portal's."""
+    system_user = SystemUser.objects.select_related("business", "business__app").get(
+        pk=system_user_id
+    )
+    if system_user.status != SystemUser.Status.RESERVED:
+        return system_user  # already done (a redelivered task)
+    business = system_user.business
+    try:
+        with business_client(business) as (client, _ledger):
+            try:
+                meta_id = ops.create_system_user(
+                    client, business.meta_id, system_user.name, system_user.role
+                )
+            except TransientError:
+                meta_id = _adopt_by_name(client, system_user)
+                if meta_id is None:
+                    raise
+    except CapReachedError:
+        level = access_level_of(business)
+        holders = SystemUser.objects.filter(
+            business=business, role=system_user.role, status__in=SystemUser.HOLDS_SLOT
+        ).exclude(pk=system_user.pk)
+        system_user_release(
+            system_user=system_user, reason="Meta refused: the cap is reached.", actor=actor
+        )
+        raise SystemUserCapError(
+            business_name=business.name,
+            business_meta_id=business.meta_id,
+            role=system_user.role,
+            access_level=level,
+            cap=cap_for(level, system_user.role),
+            holders=[(su.name, su.status) for su in holders]
+            + [("(unknown to the portal, in Meta)", "active")],
+        ) from None
+    except GraphError as err:
+        system_user_release(system_user=system_user, reason=err.describe(), actor=actor)
+        raise SystemUserPushError(err.describe()) from None
+    except Exception as err:
+        system_user_release(system_user=system_user, reason=str(err), actor=actor)
+        raise
+    return system_user_mark_created(system_user=system_user, meta_id=meta_id, actor=actor)
+
+
+def system_user_issue_token(
+    *,
+    system_user: SystemUser,
+    actor: Actor,
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
+    expiring: bool = True,
+) -> AccessToken:
+    """Install the business's app for the system user and generate its token (with
+    appsecret_proof); the token is stored encrypted, never returned to a page."""
+    business = system_user.business
+    app = business.app
+    if app is None or not app.has_secret:
+        raise SystemUserPushError(
+            f"{business.name} has no app with a secret on file to issue tokens for."
+        )
+    with business_client(business) as (client, _ledger):
+        try:
+            ops.install_app(client, system_user.meta_id, app.meta_id)
+            token = ops.generate_system_user_token(
+                client, system_user.meta_id, app.meta_id, list(scopes), expiring
+            )
+        except GraphError as err:
+            raise SystemUserPushError(err.describe()) from None
+    return token_store(
+        token=token,
+        kind=AccessToken.Kind.SYSTEM_USER,
+        purpose=AccessToken.Purpose.SYSTEM_USER,
+        business=business,
+        app=app,
+        system_user=system_user,
+        meta_user_id=system_user.meta_id or "",
+        scopes=list(scopes),
+        issued_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=60) if expiring else None,
+        actor=actor,
+    )
+
+
+def system_user_retire(*, system_user: SystemUser, actor: Actor) -> SystemUser:
+    """Revoke every token of a system user. Meta cannot delete it, so it keeps its slot."""
+    if system_user.status == SystemUser.Status.RETIRED:
+        return system_user
+    with business_client(system_user.business) as (client, _ledger):
+        try:
+            ops.revoke_system_user_tokens(client, system_user.meta_id)
+        except GraphError as err:
+            raise SystemUserPushError(err.describe()) from None
+    now = timezone.now()
+    with transaction.atomic():
+        SystemUser.objects.filter(pk=system_user.pk).update(
+            status=SystemUser.Status.RETIRED, retired_at=now, updated_at=now
+        )
+        AccessToken.objects.filter(system_user=system_user, revoked_at__isnull=True).update(
+            is_active=False,
+            is_valid=False,
+            revoked_at=now,
+            invalid_reason="Revoked: system user retired.",
+        )
+        audit_record(
+            actor=actor,
+            action="system_user.retire",
+            business=system_user.business,
+            target=system_user,
+            summary=f"Retired system user '{system_user.name}': tokens revoked; it still counts toward the cap.",
+        )
+    system_user.refresh_from_db()
+    return system_user
