@@ -609,14 +609,7 @@ class Syncer:
 
     def sync_custom_conversions(self) -> None:
         for chunk in self._owned_assets([AssetKind.AD_ACCOUNT], only_owned=True):
-            by_account = ops._batched_listing(
-                self.client,
-                [meta for _, meta, _ in chunk],
-                lambda a: (
-                    f"{a}/customconversions?fields={ops.ASSET_FIELDS['custom_conversion']}&limit={self.client.config.page_size}"
-                ),
-                lambda r: ops.parse_asset(r, "custom_conversion"),
-            )
+            by_account = ops.read_custom_conversions(self.client, [meta for _, meta, _ in chunk])
             pks = {meta: pk for pk, meta, _ in chunk}
             for account_meta, result in by_account.items():
                 if isinstance(result, GraphError):

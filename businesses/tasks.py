@@ -68,3 +68,36 @@ def token_health_task() -> int:
     from businesses.token_health import token_health_check_all
 
     return token_health_check_all(actor=Actor.task("token health"))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def person_remove_task(self, person_id: int, actor_user_id: int | None = None) -> None:
+    from django.contrib.auth import get_user_model
+
+    from businesses.models import BusinessUser
+    from businesses.offboarding import person_remove_from_meta
+    from graph import TransientError
+
+    person = BusinessUser.objects.select_related("business").filter(pk=person_id).first()
+    if person is None:
+        return
+    user = get_user_model().objects.filter(pk=actor_user_id).first() if actor_user_id else None
+    try:
+        person_remove_from_meta(person=person, actor=Actor.task("offboard", user=user))
+    except TransientError as err:
+        if not self.request.is_eager and self.request.retries < self.max_retries:
+            raise self.retry(countdown=60) from err
+        raise
+
+
+@shared_task(acks_late=True)
+def eligibility_snapshot_task() -> list[str]:
+    """Log each app's standing against the eligibility rule, so a lapse shows in the logs."""
+    from businesses.eligibility import app_eligibility
+    from businesses.models import DeveloperApp
+
+    lines = []
+    for app in DeveloperApp.objects.all():
+        lines.append(f"{app}: {app_eligibility(app=app)}")
+        logger.info("Eligibility %s", lines[-1])
+    return lines

@@ -1,0 +1,32 @@
+"""Create (or update) the periodic tasks in django-celery-beat. Idempotent; edit them in the
+admin afterwards. Run once per deployment (the demo script does)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+SCHEDULES = [
+    # Each business has its own interval (Business.sync_interval_minutes); this tick only
+    # dispatches the ones that are due, so 300 businesses never all start at once.
+    ("Dispatch due business syncs", "businesses.tasks.dispatch_due_syncs", {"every": 1, "period": "minutes"}),
+    ("Token health (daily)", "businesses.tasks.token_health_task", {"minute": "15", "hour": "3"}),
+    ("Advanced-access eligibility (daily)", "businesses.tasks.eligibility_snapshot_task", {"minute": "30", "hour": "3"}),
+]
+
+
+class Command(BaseCommand):
+    help = "Install the portal's periodic tasks in django-celery-beat."
+
+    def handle(self, *args, **options):
+        for name, task, when in SCHEDULES:
+            if "every" in when:
+                interval, _ = IntervalSchedule.objects.get_or_create(**when)
+                schedule = {"interval": interval, "crontab": None}
+            else:
+                crontab, _ = CrontabSchedule.objects.get_or_create(
+                    minute=when["minute"], hour=when["hour"], day_of_week="*", day_of_month="*", month_of_year="*"
+                )
+                schedule = {"crontab": crontab, "interval": None}
+            PeriodicTask.objects.update_or_create(name=name, defaults={"task": task, **schedule, "enabled": True})
+            self.stdout.write(f"Scheduled: {name}")

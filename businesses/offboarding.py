@@ -1,0 +1,126 @@
+"""Offboarding someone who left: every business role and asset grant they hold, everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import Grant, PushState
+from businesses import scoping
+from businesses.actors import Actor
+from businesses.audit import audit_record
+from businesses.graph_access import business_client
+from businesses.models import BusinessUser
+from graph import GraphError, TransientError
+from graph import operations as ops
+
+
+@dataclass
+class OffboardingItem:
+    person: BusinessUser
+    grants: list[Grant] = field(default_factory=list)
+
+
+def _people(email: str, user) -> list[BusinessUser]:
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": f"{email!r} is not an email address."}) from None
+    qs = BusinessUser.objects.filter(email__iexact=email, status=BusinessUser.Status.ACTIVE).select_related("business")
+    return list(scoping.scope(qs, user, "business"))
+
+
+def offboard_preview(*, email: str, user) -> list[OffboardingItem]:
+    """Every role and grant the person holds in the businesses this staff member sees."""
+    people = _people(email, user)
+    grants = (
+        Grant.objects.filter(person__in=people)
+        .exclude(push_state=PushState.REMOVED)
+        .select_related("asset", "business")
+        .order_by("business__name", "asset__name")
+    )
+    by_person: dict[int, OffboardingItem] = {p.pk: OffboardingItem(person=p) for p in people}
+    for grant in grants:
+        by_person[grant.person_id].grants.append(grant)
+    return list(by_person.values())
+
+
+def offboard_person(*, email: str, actor: Actor, user) -> int:
+    """Record the decision (who, when), then remove the person from each business in Meta after
+    commit; returns how many business memberships are being removed."""
+    items = offboard_preview(email=email, user=user)
+    if not items:
+        raise ValidationError({"email": f"Nobody with {email} is in a business you manage."})
+    with transaction.atomic():
+        for item in items:
+            Grant.objects.filter(pk__in=[g.pk for g in item.grants]).update(
+                push_state=PushState.PENDING_REMOVAL, push_error="", updated_at=timezone.now()
+            )
+            audit_record(
+                actor=actor,
+                action="person.offboard",
+                business=item.person.business,
+                target=item.person,
+                summary=(
+                    f"Offboarding {item.person.name or item.person.email}: role {item.person.role} and "
+                    f"{len(item.grants)} grant(s) in {item.person.business.name}."
+                ),
+                changes={"grants": [g.pk for g in item.grants]},
+            )
+        person_ids = [item.person.pk for item in items]
+        actor_id = actor.user_id
+
+        def enqueue() -> None:
+            from businesses.tasks import person_remove_task
+
+            for person_id in person_ids:
+                person_remove_task.delay(person_id, actor_id)
+
+        transaction.on_commit(enqueue)
+    return len(items)
+
+
+def person_remove_from_meta(*, person: BusinessUser, actor: Actor) -> BusinessUser:
+    """DELETE the business user in Meta (which ends every grant it held there)."""
+    if person.status != BusinessUser.Status.ACTIVE:
+        return person
+    try:
+        with business_client(person.business) as (client, _ledger):
+            ops.remove_business_user(client, person.meta_id)
+    except TransientError:
+        raise
+    except GraphError as err:
+        with transaction.atomic():
+            Grant.objects.filter(person=person, push_state=PushState.PENDING_REMOVAL).update(
+                push_state=PushState.FAILED, push_error=err.describe()
+            )
+            audit_record(
+                actor=actor,
+                action="person.offboard_failed",
+                business=person.business,
+                target=person,
+                summary=f"Meta refused to remove {person.name or person.email}: {err.describe()}",
+            )
+        return person
+    now = timezone.now()
+    with transaction.atomic():
+        BusinessUser.objects.filter(pk=person.pk).update(
+            status=BusinessUser.Status.REMOVED, removed_at=now, updated_at=now
+        )
+        Grant.objects.filter(person=person).exclude(push_state=PushState.REMOVED).update(
+            push_state=PushState.REMOVED, removed_at=now, applied_tasks=[], updated_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="person.remove",
+            business=person.business,
+            target=person,
+            summary=f"Removed {person.name or person.email} from {person.business.name} in Meta.",
+        )
+    person.refresh_from_db()
+    return person

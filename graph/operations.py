@@ -1,0 +1,697 @@
+"""Typed operations the sync and push engines call (edges per docs/graph-contract.md).
+
+Each function takes a GraphClient, makes the call(s) and returns parsed objects from types.py,
+so services never handle Meta's raw dicts. Listing functions come in pairs: `iter_x` yields
+nodes, `iter_x_pages` yields `Page`s whose `is_last` tells a sync the listing completed (only a
+complete listing may mark missing rows as removed).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from .batch import BatchRequest, BatchResult
+from .client import GraphClient
+from .encoding import comma_list
+from .errors import GraphError, MalformedResponseError
+from .types import (
+    AgencyShareNode,
+    AssetGroupNode,
+    AssetNode,
+    AssignedUserNode,
+    BusinessNode,
+    BusinessUserNode,
+    ExchangedToken,
+    Page,
+    PendingAssetNode,
+    PendingUserNode,
+    RelatedBusinessNode,
+    SystemUserNode,
+    TokenInfo,
+    as_int,
+    parse_time,
+    str_tuple,
+    text,
+)
+
+logger = logging.getLogger(__name__)
+N = TypeVar("N")
+
+BUSINESS_FIELDS = (
+    "id,name,verification_status,two_factor_type,timezone_id,vertical,created_time,link"
+)
+_ACCESS = "permitted_tasks,access_type,access_status"
+_OWNER = "owner_business{id,name}"
+
+# Fields per asset kind. The access fields come back on owned and client edges alike (DOMAIN 9).
+ASSET_FIELDS: dict[str, str] = {
+    "ad_account": f"id,account_id,name,account_status,currency,timezone_name,{_OWNER},{_ACCESS}",
+    "page": f"id,name,category,verification_status,{_OWNER},{_ACCESS}",
+    "pixel": f"id,name,{_OWNER},last_fired_time,is_unavailable,{_ACCESS}",
+    "catalog": f"id,name,vertical,product_count,{_OWNER},{_ACCESS}",
+    "app": f"id,name,category,link,{_ACCESS}",
+    "offline_event_set": "id,name,description",
+    "instagram_account": f"id,username,{_ACCESS}",
+    "custom_conversion": "id,name,account_id,custom_event_type,pixel{id},is_archived",
+}
+
+# (kind, relation) -> business edge. Offline event sets are legacy and owned-only (DOMAIN 8);
+# custom conversions are listed through ad accounts (iter_custom_conversions) or asset groups.
+ASSET_EDGES: dict[tuple[str, str], str] = {
+    ("ad_account", "owned"): "owned_ad_accounts",
+    ("ad_account", "client"): "client_ad_accounts",
+    ("page", "owned"): "owned_pages",
+    ("page", "client"): "client_pages",
+    ("pixel", "owned"): "owned_pixels",
+    ("pixel", "client"): "client_pixels",
+    ("catalog", "owned"): "owned_product_catalogs",
+    ("catalog", "client"): "client_product_catalogs",
+    ("app", "owned"): "owned_apps",
+    ("app", "client"): "client_apps",
+    ("offline_event_set", "owned"): "offline_conversion_data_sets",
+    ("instagram_account", "owned"): "owned_instagram_accounts",
+}
+
+# (kind, relation) -> (edge, key of the asset inside each request item).
+PENDING_EDGES: dict[tuple[str, str], tuple[str, str]] = {
+    ("ad_account", "owned"): ("pending_owned_ad_accounts", "ad_account"),
+    ("ad_account", "client"): ("pending_client_ad_accounts", "ad_account"),
+    ("page", "owned"): ("pending_owned_pages", "page"),
+    ("page", "client"): ("pending_client_pages", "page"),
+    ("app", "client"): ("pending_client_apps", "application"),
+}
+
+GROUP_EDGES: dict[str, str] = {
+    "ad_account": "contained_ad_accounts",
+    "page": "contained_pages",
+    "pixel": "contained_pixels",
+    "catalog": "contained_product_catalogs",
+    "app": "contained_applications",
+    "custom_conversion": "contained_custom_conversions",
+}
+GROUP_ASSET_FIELDS = "id,name"
+
+ASSIGNED_USER_FIELDS = "id,name,user_type,tasks,permitted_tasks"
+GROUP_USER_FIELDS = (
+    "id,name,user_type,adaccount_tasks,page_tasks,pixel_tasks,offline_conversion_data_set_tasks"
+)
+AGENCY_FIELDS = "id,name,access_status,permitted_tasks"
+BUSINESS_USER_FIELDS = "id,name,email,role,first_name,last_name"
+PENDING_USER_FIELDS = "id,email,role,status,expiration_time,invite_link"
+SYSTEM_USER_FIELDS = "id,name,role,created_time"
+
+_ASSET_CORE = frozenset(
+    {"id", "name", "owner_business", "business", "access_type", "access_status", "permitted_tasks"}
+)
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+def _id(row: Mapping[str, Any]) -> str | None:
+    value = row.get("id")
+    return str(value) if value not in (None, "") else None
+
+
+def _ref(value: Any) -> tuple[str | None, str | None]:
+    if isinstance(value, Mapping):
+        return text(value.get("id")), text(value.get("name"))
+    return text(value), None
+
+
+def parse_asset(row: Mapping[str, Any], kind: str) -> AssetNode | None:
+    asset_id = _id(row)
+    if asset_id is None:
+        return None
+    owner_id, owner_name = _ref(row.get("owner_business") or row.get("business"))
+    name = text(row.get("name")) or text(row.get("username")) or text(row.get("ig_username"))
+    return AssetNode(
+        id=asset_id,
+        kind=kind,
+        name=name or "",
+        owner_business_id=owner_id,
+        owner_business_name=owner_name,
+        access_type=text(row.get("access_type")),
+        access_status=text(row.get("access_status")),
+        permitted_tasks=str_tuple(row.get("permitted_tasks")),
+        extra={k: v for k, v in row.items() if k not in _ASSET_CORE},
+    )
+
+
+def parse_business(row: Mapping[str, Any]) -> BusinessNode:
+    business_id = _id(row)
+    if business_id is None:
+        raise MalformedResponseError("the business answer had no id")
+    return BusinessNode(
+        id=business_id,
+        name=text(row.get("name")) or "",
+        verification_status=text(row.get("verification_status")),
+        two_factor_type=text(row.get("two_factor_type")),
+        timezone_id=as_int(row.get("timezone_id")),
+        vertical=text(row.get("vertical")),
+        created_time=parse_time(row.get("created_time")),
+        link=text(row.get("link")),
+    )
+
+
+def parse_assigned_user(row: Mapping[str, Any]) -> AssignedUserNode | None:
+    user_id = _id(row)
+    if user_id is None:
+        return None
+    by_kind = {
+        key.removesuffix("_tasks"): str_tuple(value)
+        for key, value in row.items()
+        if key.endswith("_tasks") and key != "permitted_tasks"
+    }
+    return AssignedUserNode(
+        id=user_id,
+        name=text(row.get("name")) or "",
+        user_type=text(row.get("user_type")),
+        tasks=str_tuple(row.get("tasks")),
+        permitted_tasks=str_tuple(row.get("permitted_tasks")),
+        tasks_by_kind=by_kind,
+    )
+
+
+def parse_agency(row: Mapping[str, Any]) -> AgencyShareNode | None:
+    business_id = _id(row)
+    if business_id is None:
+        return None
+    return AgencyShareNode(
+        business_id=business_id,
+        name=text(row.get("name")) or "",
+        access_status=text(row.get("access_status")),
+        permitted_tasks=str_tuple(row.get("permitted_tasks")),
+    )
+
+
+def _related(row: Mapping[str, Any]) -> RelatedBusinessNode | None:
+    business_id = _id(row)
+    if business_id is None:
+        return None
+    return RelatedBusinessNode(
+        id=business_id,
+        name=text(row.get("name")) or "",
+        access_status=text(row.get("access_status")),
+    )
+
+
+def _business_user(row: Mapping[str, Any]) -> BusinessUserNode | None:
+    user_id = _id(row)
+    if user_id is None:
+        return None
+    name = text(row.get("name")) or " ".join(
+        p for p in (text(row.get("first_name")), text(row.get("last_name"))) if p
+    )
+    return BusinessUserNode(
+        id=user_id, name=name, email=text(row.get("email")), role=text(row.get("role"))
+    )
+
+
+def _pending_user(row: Mapping[str, Any]) -> PendingUserNode | None:
+    request_id = _id(row)
+    if request_id is None:
+        return None
+    return PendingUserNode(
+        id=request_id,
+        email=text(row.get("email")),
+        role=text(row.get("role")),
+        status=text(row.get("status")),
+        expiration_time=parse_time(row.get("expiration_time") or row.get("expiry_time")),
+    )
+
+
+def _system_user(row: Mapping[str, Any]) -> SystemUserNode | None:
+    user_id = _id(row)
+    if user_id is None:
+        return None
+    return SystemUserNode(
+        id=user_id,
+        name=text(row.get("name")) or "",
+        role=text(row.get("role")),
+        created_time=parse_time(row.get("created_time")),
+    )
+
+
+def _group(row: Mapping[str, Any]) -> AssetGroupNode | None:
+    group_id = _id(row)
+    if group_id is None:
+        return None
+    owner_id, _ = _ref(row.get("owner_business"))
+    return AssetGroupNode(id=group_id, name=text(row.get("name")) or "", owner_business_id=owner_id)
+
+
+# --- generic listing ---------------------------------------------------------------------------
+
+
+def _pages(
+    client: GraphClient,
+    path: str,
+    fields: str,
+    parse: Callable[[Mapping[str, Any]], N | None],
+    params: Mapping[str, Any] | None = None,
+) -> Iterator[Page[N]]:
+    for page in client.iter_pages(path, fields=fields, params=params):
+        nodes: list[N] = []
+        for row in page.items:
+            node = parse(row)
+            if node is None:
+                # A row without an id cannot be matched to anything; it is not a reason to
+                # fail a whole listing.
+                logger.warning("Skipping a %s item without an id", path.split("?", 1)[0])
+                continue
+            nodes.append(node)
+        yield Page(items=nodes, number=page.number, is_last=page.is_last)
+
+
+def _items(pages: Iterator[Page[N]]) -> Iterator[N]:
+    for page in pages:
+        yield from page.items
+
+
+# --- business ----------------------------------------------------------------------------------
+
+
+def get_business(client: GraphClient, business_id: str) -> BusinessNode:
+    return parse_business(client.get(f"/{business_id}", {"fields": BUSINESS_FIELDS}))
+
+
+def get_me(client: GraphClient) -> tuple[str, str]:
+    """(id, name) of the token's owner (a person or a system user)."""
+    body = client.get("/me", {"fields": "id,name"})
+    user_id = _id(body)
+    if user_id is None:
+        raise MalformedResponseError("/me answered without an id")
+    return user_id, text(body.get("name")) or ""
+
+
+# --- assets ------------------------------------------------------------------------------------
+
+
+def asset_edge(kind: str, relation: str) -> str | None:
+    """The business edge listing `kind` assets for `relation`, or None if there is none."""
+    return ASSET_EDGES.get((kind, relation))
+
+
+def iter_asset_pages(
+    client: GraphClient, business_id: str, kind: str, relation: str
+) -> Iterator[Page[AssetNode]]:
+    edge = asset_edge(kind, relation)
+    if edge is None:
+        raise ValueError(f"No business edge lists {relation} {kind} assets")
+    return _pages(
+        client, f"/{business_id}/{edge}", ASSET_FIELDS[kind], lambda r: parse_asset(r, kind)
+    )
+
+
+def iter_assets(
+    client: GraphClient, business_id: str, kind: str, relation: str
+) -> Iterator[AssetNode]:
+    return _items(iter_asset_pages(client, business_id, kind, relation))
+
+
+def iter_custom_conversion_pages(
+    client: GraphClient, ad_account_id: str
+) -> Iterator[Page[AssetNode]]:
+    return _pages(
+        client,
+        f"/{_act(ad_account_id)}/customconversions",
+        ASSET_FIELDS["custom_conversion"],
+        lambda r: parse_asset(r, "custom_conversion"),
+    )
+
+
+def iter_custom_conversions(client: GraphClient, ad_account_id: str) -> Iterator[AssetNode]:
+    return _items(iter_custom_conversion_pages(client, ad_account_id))
+
+
+def _pending_parser(kind: str, relation: str, key: str) -> Callable[..., PendingAssetNode | None]:
+    def parse(row: Mapping[str, Any]) -> PendingAssetNode | None:
+        request_id = _id(row)
+        if request_id is None:
+            return None
+        asset_id, asset_name = _ref(row.get(key))
+        return PendingAssetNode(request_id, kind, asset_id, asset_name, relation)
+
+    return parse
+
+
+def iter_pending_asset_pages(
+    client: GraphClient, business_id: str, kind: str, relation: str
+) -> Iterator[Page[PendingAssetNode]]:
+    spec = PENDING_EDGES.get((kind, relation))
+    if spec is None:
+        raise ValueError(f"No business edge lists pending {relation} {kind} requests")
+    edge, key = spec
+    return _pages(
+        client,
+        f"/{business_id}/{edge}",
+        f"id,{key}{{id,name}}",
+        _pending_parser(kind, relation, key),
+    )
+
+
+def iter_pending_assets(
+    client: GraphClient, business_id: str, kind: str, relation: str
+) -> Iterator[PendingAssetNode]:
+    return _items(iter_pending_asset_pages(client, business_id, kind, relation))
+
+
+# --- people and relationships ------------------------------------------------------------------
+
+
+def iter_business_user_pages(
+    client: GraphClient, business_id: str
+) -> Iterator[Page[BusinessUserNode]]:
+    return _pages(client, f"/{business_id}/business_users", BUSINESS_USER_FIELDS, _business_user)
+
+
+def iter_business_users(client: GraphClient, business_id: str) -> Iterator[BusinessUserNode]:
+    return _items(iter_business_user_pages(client, business_id))
+
+
+def iter_pending_user_pages(
+    client: GraphClient, business_id: str
+) -> Iterator[Page[PendingUserNode]]:
+    return _pages(client, f"/{business_id}/pending_users", PENDING_USER_FIELDS, _pending_user)
+
+
+def iter_pending_users(client: GraphClient, business_id: str) -> Iterator[PendingUserNode]:
+    return _items(iter_pending_user_pages(client, business_id))
+
+
+def iter_system_user_pages(client: GraphClient, business_id: str) -> Iterator[Page[SystemUserNode]]:
+    return _pages(client, f"/{business_id}/system_users", SYSTEM_USER_FIELDS, _system_user)
+
+
+def iter_system_users(client: GraphClient, business_id: str) -> Iterator[SystemUserNode]:
+    return _items(iter_system_user_pages(client, business_id))
+
+
+def iter_client_pages(client: GraphClient, business_id: str) -> Iterator[Page[RelatedBusinessNode]]:
+    return _pages(client, f"/{business_id}/clients", "id,name,access_status", _related)
+
+
+def iter_clients(client: GraphClient, business_id: str) -> Iterator[RelatedBusinessNode]:
+    return _items(iter_client_pages(client, business_id))
+
+
+def iter_agency_pages(client: GraphClient, business_id: str) -> Iterator[Page[RelatedBusinessNode]]:
+    return _pages(client, f"/{business_id}/agencies", "id,name", _related)
+
+
+def iter_agencies(client: GraphClient, business_id: str) -> Iterator[RelatedBusinessNode]:
+    return _items(iter_agency_pages(client, business_id))
+
+
+def iter_owned_business_pages(
+    client: GraphClient, business_id: str
+) -> Iterator[Page[RelatedBusinessNode]]:
+    return _pages(client, f"/{business_id}/owned_businesses", "id,name", _related)
+
+
+def iter_owned_businesses(client: GraphClient, business_id: str) -> Iterator[RelatedBusinessNode]:
+    return _items(iter_owned_business_pages(client, business_id))
+
+
+# --- asset groups ------------------------------------------------------------------------------
+
+
+def iter_asset_group_pages(client: GraphClient, business_id: str) -> Iterator[Page[AssetGroupNode]]:
+    return _pages(client, f"/{business_id}/business_asset_groups", "id,name,owner_business", _group)
+
+
+def iter_asset_groups(client: GraphClient, business_id: str) -> Iterator[AssetGroupNode]:
+    return _items(iter_asset_group_pages(client, business_id))
+
+
+def iter_group_asset_pages(
+    client: GraphClient, group_id: str, kind: str
+) -> Iterator[Page[AssetNode]]:
+    edge = GROUP_EDGES.get(kind)
+    if edge is None:
+        raise ValueError(f"Asset groups have no edge for {kind} assets")
+    return _pages(client, f"/{group_id}/{edge}", GROUP_ASSET_FIELDS, lambda r: parse_asset(r, kind))
+
+
+def iter_group_assets(client: GraphClient, group_id: str, kind: str) -> Iterator[AssetNode]:
+    return _items(iter_group_asset_pages(client, group_id, kind))
+
+
+def iter_group_assigned_user_pages(
+    client: GraphClient, group_id: str, business_id: str
+) -> Iterator[Page[AssignedUserNode]]:
+    return _pages(
+        client,
+        f"/{group_id}/assigned_users",
+        GROUP_USER_FIELDS,
+        parse_assigned_user,
+        {"business": business_id},
+    )
+
+
+def iter_group_assigned_users(
+    client: GraphClient, group_id: str, business_id: str
+) -> Iterator[AssignedUserNode]:
+    return _items(iter_group_assigned_user_pages(client, group_id, business_id))
+
+
+# --- per-asset reads through batch -------------------------------------------------------------
+
+
+def _batched_listing(
+    client: GraphClient,
+    asset_ids: Iterable[str],
+    url: Callable[[str], str],
+    parse: Callable[[Mapping[str, Any]], N | None],
+) -> dict[str, list[N] | GraphError]:
+    """One batch GET per asset (50 per request); each item's own `paging.next` is followed."""
+    ids = list(dict.fromkeys(asset_ids))
+    results = client.batch([BatchRequest("GET", url(asset_id)) for asset_id in ids])
+    out: dict[str, list[N] | GraphError] = {}
+    for asset_id, result in zip(ids, results, strict=True):
+        out[asset_id] = _collect(client, result, parse)
+    return out
+
+
+def _collect(
+    client: GraphClient, result: BatchResult, parse: Callable[[Mapping[str, Any]], N | None]
+) -> list[N] | GraphError:
+    if result.error is not None:
+        return result.error
+    body = result.body or {}
+    data = body.get("data")
+    if not isinstance(data, list):
+        return MalformedResponseError("a batch listing had no data list")
+    rows = [row for row in data if isinstance(row, Mapping)]
+    paging = body.get("paging")
+    next_link = paging.get("next") if isinstance(paging, Mapping) else None
+    if next_link:
+        try:
+            rows.extend(client.iter_edge(str(next_link)))
+        except GraphError as err:
+            # A half-read list must not look complete: the asset's answer is the error.
+            return err
+    return [node for node in (parse(row) for row in rows) if node is not None]
+
+
+def _relative(path: str, **params: Any) -> str:
+    return f"{path}?{urlencode(params, safe=',')}"
+
+
+def read_assigned_users(
+    client: GraphClient, business_id: str, asset_ids: Iterable[str]
+) -> dict[str, list[AssignedUserNode] | GraphError]:
+    """Who holds which tasks on each asset, as seen by `business_id` (required by Meta)."""
+    limit = client.config.page_size
+    return _batched_listing(
+        client,
+        asset_ids,
+        lambda a: _relative(
+            f"{a}/assigned_users", business=business_id, fields=ASSIGNED_USER_FIELDS, limit=limit
+        ),
+        parse_assigned_user,
+    )
+
+
+def read_asset_agencies(
+    client: GraphClient, asset_ids: Iterable[str]
+) -> dict[str, list[AgencyShareNode] | GraphError]:
+    """Which partner businesses each asset is shared with, and with which tasks."""
+    limit = client.config.page_size
+    return _batched_listing(
+        client,
+        asset_ids,
+        lambda a: _relative(f"{a}/agencies", fields=AGENCY_FIELDS, limit=limit),
+        parse_agency,
+    )
+
+
+def read_custom_conversions(
+    client: GraphClient, ad_account_ids: Iterable[str]
+) -> dict[str, list[AssetNode] | GraphError]:
+    """Custom conversions of many ad accounts, one batch item per account (keys as given)."""
+    limit = client.config.page_size
+    return _batched_listing(
+        client,
+        ad_account_ids,
+        lambda a: _relative(
+            f"{_act(a)}/customconversions", fields=ASSET_FIELDS["custom_conversion"], limit=limit
+        ),
+        lambda r: parse_asset(r, "custom_conversion"),
+    )
+
+
+# --- writes ------------------------------------------------------------------------------------
+# `idempotent=True` marks writes that set a state (re-sending an applied one changes nothing),
+# so the client may retry them after an unknown outcome; creations are never marked.
+
+
+def assign_user(
+    client: GraphClient, asset_id: str, user_id: str, tasks: Sequence[str], business_id: str
+) -> None:
+    """Set a user's full task list on an asset (Meta replaces the list: send the whole set)."""
+    client.post(
+        f"/{asset_id}/assigned_users",
+        {"user": user_id, "tasks": list(tasks), "business": business_id},
+        idempotent=True,
+    )
+
+
+def remove_user(client: GraphClient, asset_id: str, user_id: str, business_id: str) -> None:
+    client.delete(f"/{asset_id}/assigned_users", {"user": user_id, "business": business_id})
+
+
+def share_with_agency(
+    client: GraphClient, asset_id: str, agency_business_id: str, permitted_tasks: Sequence[str]
+) -> bool:
+    """Grant a partner business access; True when another admin must approve it in Meta."""
+    body = client.post(
+        f"/{asset_id}/agencies",
+        {"business": agency_business_id, "permitted_tasks": list(permitted_tasks)},
+        # GUESS: re-sending the same share sets the same tasks again (like assigned_users).
+        idempotent=True,
+    )
+    return _flag(body.get("requires_admin_approval"))
+
+
+def revoke_agency(client: GraphClient, asset_id: str, agency_business_id: str) -> None:
+    client.delete(f"/{asset_id}/agencies", {"business": agency_business_id})
+
+
+def create_system_user(client: GraphClient, business_id: str, name: str, role: str) -> str:
+    """Create a system user (role ADMIN or EMPLOYEE); raises CapReachedError over the cap."""
+    body = client.post(f"/{business_id}/system_users", {"name": name, "role": role})
+    return _required_id(body, "system user")
+
+
+def install_app(client: GraphClient, system_user_id: str, app_id: str) -> None:
+    # GUESS: installing an app already installed is harmless, so a retry is safe.
+    client.post(f"/{system_user_id}/applications", {"business_app": app_id}, idempotent=True)
+
+
+def generate_system_user_token(
+    client: GraphClient,
+    system_user_id: str,
+    app_id: str,
+    scopes: Sequence[str],
+    expiring: bool,
+) -> str:
+    """Generate a system-user token; Meta requires appsecret_proof here (DOMAIN 3.5)."""
+    if not client.has_app_secret:
+        raise ValueError("generating a system-user token needs the app secret (appsecret_proof)")
+    data: dict[str, Any] = {"business_app": app_id, "scope": comma_list(scopes)}
+    if expiring:
+        data["set_token_expires_in_60_days"] = True
+    return _required_token(client.post(f"/{system_user_id}/access_tokens", data))
+
+
+def revoke_system_user_tokens(client: GraphClient, system_user_id: str) -> None:
+    """Invalidate every token of a system user (they can never be deleted, DOMAIN 4)."""
+    client.delete(f"/{system_user_id}/access_tokens")
+
+
+def invite_business_user(client: GraphClient, business_id: str, email: str, role: str) -> str:
+    """Invite a person by email; the id is the invitation (see pending_users)."""
+    body = client.post(f"/{business_id}/business_users", {"email": email, "role": role})
+    return _required_id(body, "invitation")
+
+
+def remove_business_user(client: GraphClient, business_user_id: str) -> None:
+    """Remove a person from the business; raises LastAdminError for the last admin."""
+    client.delete(f"/{business_user_id}")
+
+
+def create_managed_business(
+    client: GraphClient, partner_business_id: str, client_business_id: str
+) -> RelatedBusinessNode:
+    """On Behalf Of step 1, with a client admin's user token (DOMAIN 4)."""
+    body = client.post(
+        f"/{partner_business_id}/managed_businesses",
+        {"existing_client_business_id": client_business_id},
+    )
+    return RelatedBusinessNode(
+        id=_required_id(body, "managed business"), name=text(body.get("name")) or ""
+    )
+
+
+def create_client_system_user_token(
+    client: GraphClient, client_business_id: str, app_id: str, scopes: Sequence[str]
+) -> str:
+    """On Behalf Of step 2, with the partner's admin system-user token (DOMAIN 4)."""
+    body = client.post(
+        f"/{client_business_id}/access_token", {"app_id": app_id, "scope": comma_list(scopes)}
+    )
+    return _required_token(body)
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+def debug_token(
+    client: GraphClient, input_token: str, *, app_id: str, app_secret: str
+) -> TokenInfo:
+    return client.debug_token(input_token, app_id=app_id, app_secret=app_secret)
+
+
+def exchange_code(
+    client: GraphClient, *, code: str, app_id: str, app_secret: str, redirect_uri: str
+) -> ExchangedToken:
+    return client.exchange_code(
+        code, app_id=app_id, app_secret=app_secret, redirect_uri=redirect_uri
+    )
+
+
+def exchange_token(
+    client: GraphClient, token: str, *, app_id: str, app_secret: str, expiring: bool = True
+) -> ExchangedToken:
+    return client.exchange_token(token, app_id=app_id, app_secret=app_secret, expiring=expiring)
+
+
+def revoke_token(client: GraphClient, token: str, *, app_id: str, app_secret: str) -> bool:
+    return client.revoke_token(token, app_id=app_id, app_secret=app_secret)
+
+
+def _act(ad_account_id: str) -> str:
+    return ad_account_id if ad_account_id.startswith("act_") else f"act_{ad_account_id}"
+
+
+def _flag(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _required_id(body: Mapping[str, Any], what: str) -> str:
+    value = _id(body)
+    if value is None:
+        raise MalformedResponseError(f"Meta created the {what} but sent no id")
+    return value
+
+
+def _required_token(body: Mapping[str, Any]) -> str:
+    token = text(body.get("access_token"))
+    if not token:
+        raise MalformedResponseError("Meta's answer had no access_token")
+    return token

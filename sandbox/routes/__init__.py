@@ -1,0 +1,7 @@
+"""Route modules, one per API area; importing them fills ``sandbox.registry``."""
+
+from __future__ import annotations
+
+from . import assets, batch, business, people, tokens
+
+__all__ = ["assets", "batch", "business", "people", "tokens"]
