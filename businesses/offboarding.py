@@ -31,7 +31,9 @@ def _people(email: str, user) -> list[BusinessUser]:
         validate_email(email)
     except ValidationError:
         raise ValidationError({"email": f"{email!r} is not an email address."}) from None
-    qs = BusinessUser.objects.filter(email__iexact=email, status=BusinessUser.Status.ACTIVE).select_related("business")
+    qs = BusinessUser.objects.filter(
+        email__iexact=email, status=BusinessUser.Status.ACTIVE
+    ).select_related("business")
     return list(scoping.scope(qs, user, "business"))
 
 

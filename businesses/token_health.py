@@ -25,7 +25,9 @@ def token_health_check(*, token: AccessToken, actor: Actor) -> AccessToken:
         return token  # nothing to ask Meta with; the home page shows it as unverified
     try:
         with graph_client(token=token.reveal(), app=app) as (client, _ledger):
-            info = client.debug_token(token.reveal(), app_id=app.meta_id, app_secret=app.reveal_secret())
+            info = client.debug_token(
+                token.reveal(), app_id=app.meta_id, app_secret=app.reveal_secret()
+            )
     except TransientError:
         raise
     except GraphError as err:
@@ -39,9 +41,13 @@ def token_health_check(*, token: AccessToken, actor: Actor) -> AccessToken:
         else:
             was_valid = token.is_valid
             token.is_valid = info.is_valid
-            token.invalid_reason = "" if info.is_valid else "Meta says the token is no longer valid."
+            token.invalid_reason = (
+                "" if info.is_valid else "Meta says the token is no longer valid."
+            )
             token.scopes = list(info.scopes)
-            token.granular_scopes = [{"scope": g.scope, "target_ids": list(g.target_ids)} for g in info.granular_scopes]
+            token.granular_scopes = [
+                {"scope": g.scope, "target_ids": list(g.target_ids)} for g in info.granular_scopes
+            ]
             token.expires_at = info.expires_at
             token.issued_at = info.issued_at or token.issued_at
             if was_valid and not info.is_valid:
@@ -60,7 +66,9 @@ def token_health_check(*, token: AccessToken, actor: Actor) -> AccessToken:
 def tokens_expiring_soon(days: int | None = None):
     days = settings.TOKEN_EXPIRY_WARNING_DAYS if days is None else days
     limit = timezone.now() + timedelta(days=days)
-    return AccessToken.objects.filter(is_active=True, is_valid=True, expires_at__isnull=False, expires_at__lte=limit)
+    return AccessToken.objects.filter(
+        is_active=True, is_valid=True, expires_at__isnull=False, expires_at__lte=limit
+    )
 
 
 def token_health_check_all(*, actor: Actor) -> int:

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.graph.graphfakes import APP_SECRET, USER_TOKEN, VERSION, FakeGraph, Sleeps
 
 from graph import CallRecord, GraphClient, GraphConfig
+from tests.graph.graphfakes import APP_SECRET, USER_TOKEN, VERSION, FakeGraph, Sleeps
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.graph.graphfakes import Sleeps
 
 from graph import (
     CallRecord,
@@ -26,6 +25,7 @@ from graph import (
     TwoFactorRequiredError,
 )
 from graph import operations as ops
+from tests.graph.graphfakes import Sleeps
 
 sandbox_server = pytest.importorskip("sandbox.server")
 sandbox_world = pytest.importorskip("sandbox.world")

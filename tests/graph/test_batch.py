@@ -4,7 +4,6 @@ import json
 from urllib.parse import parse_qsl
 
 import pytest
-from tests.graph.graphfakes import Reply, Seen, ok
 
 from graph import (
     BadRequestError,
@@ -13,6 +12,7 @@ from graph import (
     ThrottledError,
     TransientError,
 )
+from tests.graph.graphfakes import Reply, Seen, ok
 
 
 def item(code: int, body: object) -> dict:

@@ -9,7 +9,6 @@ import traceback
 from datetime import UTC
 
 import pytest
-from tests.graph.graphfakes import APP_SECRET, USER_TOKEN, Reply, free_port, graph_error, ok
 
 from graph import (
     BadRequestError,
@@ -27,6 +26,7 @@ from graph import (
     TwoFactorRequiredError,
 )
 from graph.redaction import RedactSecretsFilter
+from tests.graph.graphfakes import APP_SECRET, USER_TOKEN, Reply, free_port, graph_error, ok
 
 PROOF = hmac.new(APP_SECRET.encode(), USER_TOKEN.encode(), hashlib.sha256).hexdigest()
 

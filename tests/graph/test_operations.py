@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from tests.graph.graphfakes import APP_SECRET, Seen, graph_error, ok
 
 from graph import GraphError, MalformedResponseError, TransientError
 from graph import operations as ops
 from graph.types import GranularScope
+from tests.graph.graphfakes import APP_SECRET, Seen, graph_error, ok
 
 
 def test_assign_user_sends_the_full_task_list_as_json_with_the_business(fake, client):

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.graph.graphfakes import APP_SECRET, USER_TOKEN, Reply, Seen, graph_error, ok
 
 from graph import MalformedResponseError, PermissionMissingError, ReduceDataError
 from graph.encoding import appsecret_proof
+from tests.graph.graphfakes import APP_SECRET, USER_TOKEN, Reply, Seen, graph_error, ok
 
 PROOF = appsecret_proof(APP_SECRET, USER_TOKEN)
 STALE = "EAAJstaleTokenFromTheNextLink0123456789"

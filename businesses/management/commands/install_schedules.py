@@ -9,9 +9,17 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 SCHEDULES = [
     # Each business has its own interval (Business.sync_interval_minutes); this tick only
     # dispatches the ones that are due, so 300 businesses never all start at once.
-    ("Dispatch due business syncs", "businesses.tasks.dispatch_due_syncs", {"every": 1, "period": "minutes"}),
+    (
+        "Dispatch due business syncs",
+        "businesses.tasks.dispatch_due_syncs",
+        {"every": 1, "period": "minutes"},
+    ),
     ("Token health (daily)", "businesses.tasks.token_health_task", {"minute": "15", "hour": "3"}),
-    ("Advanced-access eligibility (daily)", "businesses.tasks.eligibility_snapshot_task", {"minute": "30", "hour": "3"}),
+    (
+        "Advanced-access eligibility (daily)",
+        "businesses.tasks.eligibility_snapshot_task",
+        {"minute": "30", "hour": "3"},
+    ),
 ]
 
 
@@ -25,8 +33,14 @@ class Command(BaseCommand):
                 schedule = {"interval": interval, "crontab": None}
             else:
                 crontab, _ = CrontabSchedule.objects.get_or_create(
-                    minute=when["minute"], hour=when["hour"], day_of_week="*", day_of_month="*", month_of_year="*"
+                    minute=when["minute"],
+                    hour=when["hour"],
+                    day_of_week="*",
+                    day_of_month="*",
+                    month_of_year="*",
                 )
                 schedule = {"crontab": crontab, "interval": None}
-            PeriodicTask.objects.update_or_create(name=name, defaults={"task": task, **schedule, "enabled": True})
+            PeriodicTask.objects.update_or_create(
+                name=name, defaults={"task": task, **schedule, "enabled": True}
+            )
             self.stdout.write(f"Scheduled: {name}")
