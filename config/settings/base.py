@@ -174,6 +174,8 @@ CELERY_TASK_ROUTES = {
     "assets.tasks.*": {"queue": "push"},
     "systemusers.tasks.*": {"queue": "push"},
 }
+# Task modules autodiscovery (which looks for tasks.py only) would miss.
+CELERY_IMPORTS = ("businesses.onboarding_tasks",)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
