@@ -18,6 +18,7 @@ from assets.services import (
     grant_create,
     grant_request_removal,
     grant_set_tasks,
+    live_grant_exists,
     normalise_tasks,
     validate_tasks,
 )
@@ -133,8 +134,18 @@ class GrantForm(forms.ModelForm):
         person, system_user = cleaned.get("person"), cleaned.get("system_user")
         if not self.instance.pk and (person is None) == (system_user is None):
             raise ValidationError("Choose either a person or a system user (exactly one).")
-        asset = cleaned.get("asset") or getattr(self.instance, "asset", None)
+        asset = cleaned.get("asset") or (self.instance.asset if self.instance.pk else None)
         raw = cleaned.get("tasks")
+        duplicate = (
+            not self.instance.pk
+            and asset is not None
+            and (person or system_user)
+            and live_grant_exists(asset=asset, person=person, system_user=system_user)
+        )
+        if duplicate:
+            raise ValidationError(
+                f"{person or system_user} already has a grant on {asset}: change its tasks instead."
+            )
         if asset is not None and raw is not None:
             try:
                 cleaned["tasks"] = validate_tasks(asset.kind, normalise_tasks(raw.split(",")))
@@ -143,8 +154,10 @@ class GrantForm(forms.ModelForm):
         return cleaned
 
     def _post_clean(self):
-        # Tasks arrive as text; the model's JSON field is filled by the service, not here.
-        pass
+        # The service validates and saves; the instance only carries the choices for display.
+        if not self.instance.pk:
+            for name in ("asset", "person", "system_user"):
+                setattr(self.instance, name, self.cleaned_data.get(name))
 
 
 @admin.register(Grant)
@@ -184,7 +197,7 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "verified_at",
         "origin",
     )
-    actions = ("revoke_selected",)
+    actions = ("revoke_selected", "push_again")
     show_full_result_count = False
 
     @admin.display(description="held by")
@@ -220,6 +233,17 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for grant in queryset:
             grant_request_removal(grant=grant, actor=Actor.staff(request.user))
+
+    @admin.action(description="Push selected failed grants again", permissions=("change",))
+    def push_again(self, request, queryset):
+        count = 0
+        for grant in queryset.filter(push_state=PushState.FAILED):
+            if grant.removed_at is None and grant.applied_tasks != grant.tasks:
+                grant_set_tasks(grant=grant, tasks=grant.tasks, actor=Actor.staff(request.user))
+            else:
+                grant_request_removal(grant=grant, actor=Actor.staff(request.user))
+            count += 1
+        messages.success(request, f"{count} failed grant(s) queued to push again.")
 
     @admin.action(description="Revoke selected grants in Meta", permissions=("delete",))
     def revoke_selected(self, request, queryset):

@@ -44,6 +44,18 @@ def validate_tasks(asset_kind: str, tasks: Iterable[str], *, field: str = "tasks
     return names
 
 
+def live_grant_exists(
+    *, asset: Asset, person: BusinessUser | None = None, system_user=None
+) -> bool:
+    """Whether the principal already holds a direct grant on the asset (the constraint's rule)."""
+    qs = Grant.objects.filter(asset=asset, asset_group__isnull=True).exclude(
+        push_state=PushState.REMOVED
+    )
+    if person is not None:
+        return qs.filter(person=person).exists()
+    return qs.filter(system_user=system_user).exists()
+
+
 def _enqueue_push(grant_id: int) -> None:
     from assets.tasks import grant_push_task
 

@@ -25,9 +25,14 @@ from businesses.models import (
 )
 from businesses.services import developer_app_set_secret, token_store, validate_token_text
 
+admin.site.site_header = "BM Portal"
+admin.site.site_title = "BM Portal"
+admin.site.index_title = "Agency administration"
+
 
 @admin.register(Business)
 class BusinessAdmin(AuditedAdmin):
+    actions = ("sync_now",)
     scope_path = ""
     list_display = (
         "name",
@@ -77,6 +82,15 @@ class BusinessAdmin(AuditedAdmin):
         ),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
+
+    @admin.action(description="Sync selected businesses now", permissions=("change",))
+    def sync_now(self, request, queryset):
+        from businesses.sync import business_sync_request
+
+        actor = Actor.staff(request.user)
+        for business in queryset:
+            business_sync_request(business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor)
+        messages.success(request, f"Queued a sync of {queryset.count()} business(es).")
 
 
 @admin.register(PartnerRelationship)
@@ -195,6 +209,30 @@ class AccessTokenAddForm(forms.ModelForm):
 @method_decorator(sensitive_post_parameters("token"), name="changeform_view")
 @admin.register(AccessToken)
 class AccessTokenAdmin(ReadOnlyAdmin):
+    actions = ("check_health",)
+
+    @admin.action(
+        description="Check selected tokens with Meta (debug_token)", permissions=("view",)
+    )
+    def check_health(self, request, queryset):
+        from businesses.token_health import token_health_check
+        from graph import TransientError
+
+        actor = Actor.staff(request.user)
+        valid = invalid = unreachable = 0
+        for token in queryset.select_related("app", "business__app"):
+            try:
+                checked = token_health_check(token=token, actor=actor)
+            except TransientError:
+                unreachable += 1
+                continue
+            valid += checked.is_valid
+            invalid += not checked.is_valid
+        messages.info(
+            request,
+            f"{valid} valid, {invalid} invalid, {unreachable} not checked (Meta unreachable).",
+        )
+
     scope_path = "business"
     list_display = (
         "__str__",

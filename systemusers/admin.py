@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 
 from businesses.actors import Actor
 from businesses.admin_base import AuditedAdmin
+from systemusers.caps import cap_meter
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
 from systemusers.services import system_user_create
@@ -75,6 +77,56 @@ class SystemUserAdmin(AuditedAdmin):
         if change:
             super().save_model(request, obj, form, change)
         # On add, the cap service already created the row inside the form's validation.
+
+    actions = ("retire_selected", "issue_token")
+
+    @admin.action(
+        description="Retire selected system users (revoke their tokens)", permissions=("change",)
+    )
+    def retire_selected(self, request, queryset):
+        from systemusers.push import SystemUserPushError, system_user_retire
+
+        live = queryset.filter(status=SystemUser.Status.ACTIVE).select_related("business")
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/systemusers/systemuser/retire_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Retire these system users?",
+                    "system_users": live,
+                    "opts": self.model._meta,
+                },
+            )
+        for system_user in live:
+            try:
+                system_user_retire(system_user=system_user, actor=Actor.staff(request.user))
+            except SystemUserPushError as exc:
+                messages.error(request, f"{system_user.name}: {exc}")
+            else:
+                meter = cap_meter(system_user.business)
+                messages.success(
+                    request, f"Retired {system_user.name}. It still counts toward the cap: {meter}."
+                )
+        return None
+
+    @admin.action(
+        description="Issue a token (installs the app; stored encrypted)", permissions=("change",)
+    )
+    def issue_token(self, request, queryset):
+        from systemusers.push import SystemUserPushError, system_user_issue_token
+
+        for system_user in queryset.filter(status=SystemUser.Status.ACTIVE).select_related(
+            "business__app"
+        ):
+            try:
+                token = system_user_issue_token(
+                    system_user=system_user, actor=Actor.staff(request.user)
+                )
+            except SystemUserPushError as exc:
+                messages.error(request, f"{system_user.name}: {exc}")
+            else:
+                messages.success(request, f"Issued token {token.masked} for {system_user.name}.")
 
     def has_delete_permission(self, request, obj=None):
         # Meta cannot delete system users; retire them instead (revokes their tokens).
