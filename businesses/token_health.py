@@ -71,14 +71,54 @@ def tokens_expiring_soon(days: int | None = None):
     )
 
 
+def token_refresh(*, token: AccessToken, actor: Actor) -> AccessToken:
+    """Exchange a token that expires soon for a fresh 60-day one (an expired token cannot be
+    refreshed, DOMAIN decision 10). The new token becomes the active one; the old one keeps
+    working until its own expiry and is kept, inactive, for the record."""
+    from businesses.services import token_store
+
+    app = token.app or (token.business.app if token.business_id else None)
+    if app is None or not app.has_secret:
+        return token
+    with graph_client(token=token.reveal(), app=app) as (client, _ledger):
+        fresh = client.exchange_token(
+            token.reveal(), app_id=app.meta_id, app_secret=app.reveal_secret()
+        )
+    with transaction.atomic():
+        AccessToken.objects.filter(pk=token.pk).update(is_active=False)
+        expires_at = (
+            timezone.now() + timedelta(seconds=fresh.expires_in) if fresh.expires_in else None
+        )
+        return token_store(
+            token=fresh.access_token,
+            kind=token.kind,
+            purpose=token.purpose,
+            business=token.business,
+            app=app,
+            system_user=token.system_user,
+            meta_user_id=token.meta_user_id,
+            scopes=list(token.scopes),
+            granular_scopes=list(token.granular_scopes),
+            issued_at=timezone.now(),
+            expires_at=expires_at,
+            verified_at=timezone.now(),
+            actor=actor,
+        )
+
+
 def token_health_check_all(*, actor: Actor) -> int:
+    """Check every active token; refresh the valid ones that expire within the warning window."""
     checked = 0
     for token in AccessToken.objects.filter(is_active=True, revoked_at__isnull=True).select_related(
         "app", "business__app"
     ):
         try:
-            token_health_check(token=token, actor=actor)
+            token = token_health_check(token=token, actor=actor)
             checked += 1
+            if token.is_valid and token.expires_within():
+                token_refresh(token=token, actor=actor)
         except TransientError:
             logger.warning("Could not check token %s now; next run will.", token.pk)
+        except GraphError as err:
+            logger.warning("Could not refresh token %s: %s", token.pk, err.describe())
     return checked
