@@ -197,6 +197,8 @@ class AssetAccess(TimeStampedModel):
                 fields=["business", "access_type", "access_status"], name="access_listing_idx"
             ),
             models.Index(fields=["push_state"], name="access_push_state_idx"),
+            # Admin filters by access type and status across businesses.
+            models.Index(fields=["access_type", "access_status"], name="access_type_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -297,6 +299,8 @@ class Grant(TimeStampedModel):
             # Push queue and admin filter by state; sync lookup of an asset's grants.
             models.Index(fields=["push_state"], name="grant_push_state_idx"),
             models.Index(fields=["asset", "business"], name="grant_asset_business_idx"),
+            # Admin filter "made in the portal / found in Meta"; offboarding's person lookup.
+            models.Index(fields=["origin"], name="grant_origin_idx"),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ class ScopedAdminMixin:
 
     scope_path: str | None = None
     scope_assets_path: str | None = None
+    object_history_template = "admin/bm_object_history.html"
 
     def get_queryset(self, request) -> QuerySet:
         qs = super().get_queryset(request)
@@ -43,7 +44,16 @@ class ScopedAdminMixin:
         return super().delete_view(request, object_id, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
+        # Beside the admin's own log: every audited change, whoever made it (task, sync, command).
+        from django.contrib.admin.utils import unquote
+
+        from businesses.models import AuditEvent
+
         self._require_visible(request, object_id)
+        events = AuditEvent.objects.filter(
+            target_type=self.opts.label_lower, target_id=str(unquote(object_id))
+        ).select_related("actor")[:200]
+        extra_context = {**(extra_context or {}), "audit_events": events}
         return super().history_view(request, object_id, extra_context)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):

@@ -42,6 +42,7 @@ from assets.models import (
     PushState,
 )
 from businesses.actors import Actor
+from businesses.audit import audit_record
 from businesses.graph_access import NotConnectedError, business_client
 from businesses.models import (
     AccessToken,
@@ -88,6 +89,11 @@ PENDING = (
     (AssetKind.PAGE, "owned"),
     (AssetKind.PAGE, "client"),
     (AssetKind.APP, "client"),
+)
+# (kind, access type) whose pending requests this business can list itself.
+PENDING_LISTED = frozenset(
+    (kind, AssetAccess.AccessType.OWNER if relation == "owned" else AssetAccess.AccessType.AGENCY)
+    for kind, relation in PENDING
 )
 # Per-asset edges are read in slices: bounded memory whatever the business's size.
 PER_ASSET_SLICE = 200
@@ -213,7 +219,25 @@ def business_sync(
             run.status = SyncRun.Status.SUCCEEDED
         _release(business.pk, last_synced_at=timezone.now(), sync_paused_until=None)
     run.finished_at = timezone.now()
-    run.save()
+    with transaction.atomic():
+        run.save()
+        if (
+            run.created_count
+            or run.updated_count
+            or run.removed_count
+            or run.status != SyncRun.Status.SUCCEEDED
+        ):
+            audit_record(
+                actor=Actor.sync(run.pk),
+                action="business.sync",
+                business=business,
+                target=run,
+                summary=(
+                    f"Sync {run.get_status_display().lower()}: created {run.created_count}, "
+                    f"updated {run.updated_count}, removed {run.removed_count}."
+                    + (f" {run.error}" if run.error else "")
+                ),
+            )
     return run
 
 
@@ -415,8 +439,9 @@ class Syncer:
             )
         )
 
-    def _upsert_accesses(self, rows: list[tuple[int, str, str, list[str], str]]) -> None:
-        """rows: (asset_pk, access_type, access_status, permitted_tasks, request_id)."""
+    def _upsert_accesses(self, rows: list[tuple[int, str, str, list[str] | None, str]]) -> None:
+        """rows: (asset_pk, access_type, access_status, permitted_tasks, request_id); tasks are
+        None when the listing does not carry them (pending requests): the known ones stay."""
         if not rows:
             return
         existing = {
@@ -427,8 +452,10 @@ class Syncer:
         }
         now = timezone.now()
         to_create, to_update = [], []
-        for asset_pk, access_type, status, tasks, request_id in rows:
-            tasks = sorted(tasks) if access_type == AssetAccess.AccessType.AGENCY else []
+        for asset_pk, access_type, status, listed_tasks, request_id in rows:
+            tasks = (
+                sorted(listed_tasks or []) if access_type == AssetAccess.AccessType.AGENCY else []
+            )
             access = existing.get(asset_pk)
             if access is None:
                 to_create.append(
@@ -450,7 +477,8 @@ class Syncer:
             }
             # A share the portal is still pushing keeps its wanted tasks until it lands.
             if access.push_state in (PushState.IN_SYNC, PushState.REMOVED):
-                wanted["permitted_tasks"] = tasks
+                if listed_tasks is not None:
+                    wanted["permitted_tasks"] = tasks
                 wanted["push_state"] = PushState.IN_SYNC
             if any(getattr(access, k) != v for k, v in wanted.items()):
                 for k, v in wanted.items():
@@ -482,22 +510,33 @@ class Syncer:
         )
         listing = self.access_listings[(kind, access_type)]
         confirmed = Listing()
-        for nodes in self.pages(
-            ops.iter_asset_pages(self.client, self.business.meta_id, kind, relation), confirmed
-        ):
-            ids = self._upsert_assets(nodes, kind)
-            rows = []
-            for node in nodes:
-                status = (node.access_status or "CONFIRMED").upper()
-                if status not in AssetAccess.AccessStatus.values:
-                    status = AssetAccess.AccessStatus.PENDING
+        try:
+            for nodes in self.pages(
+                ops.iter_asset_pages(self.client, self.business.meta_id, kind, relation),
+                confirmed,
+            ):
                 if relation == "owned":
-                    status = AssetAccess.AccessStatus.CONFIRMED
-                rows.append((ids[node.id], access_type, status, list(node.permitted_tasks), ""))
-                listing.seen.add(node.id)
-            self._upsert_accesses(rows)
-            self.progress(0)
-        self._mark_listing_part(listing, confirmed.complete)
+                    # Some owned_* listings (offline event sets) also hold assets shared with
+                    # the business: those are another business's, never this one's to own.
+                    nodes = [n for n in nodes if self._owns(n)]
+                ids = self._upsert_assets(nodes, kind)
+                rows = []
+                for node in nodes:
+                    status = (node.access_status or "CONFIRMED").upper()
+                    if status not in AssetAccess.AccessStatus.values:
+                        status = AssetAccess.AccessStatus.PENDING
+                    if relation == "owned":
+                        status = AssetAccess.AccessStatus.CONFIRMED
+                    rows.append((ids[node.id], access_type, status, list(node.permitted_tasks), ""))
+                    listing.seen.add(node.id)
+                self._upsert_accesses(rows)
+                self.progress(0)
+        finally:
+            # Recorded even when the listing failed, so its group cannot look complete.
+            self._mark_listing_part(listing, confirmed.complete)
+
+    def _owns(self, node: AssetNode) -> bool:
+        return node.owner_business_id in (None, "", self.business.meta_id)
 
     def _mark_listing_part(self, listing: Listing, complete: bool) -> None:
         # A (kind, access type) group is complete only when each of its listings completed.
@@ -512,6 +551,15 @@ class Syncer:
         )
         listing = self.access_listings[(kind, access_type)]
         read = Listing()
+        try:
+            self._read_pending(kind, relation, access_type, listing, read)
+        finally:
+            # Recorded even when the listing failed, so its group cannot look complete.
+            self._mark_listing_part(listing, read.complete)
+
+    def _read_pending(
+        self, kind: str, relation: str, access_type: str, listing: Listing, read: Listing
+    ) -> None:
         for requests in self.pages(
             ops.iter_pending_asset_pages(self.client, self.business.meta_id, kind, relation), read
         ):
@@ -530,13 +578,12 @@ class Syncer:
                         ids[request.asset_id],
                         access_type,
                         AssetAccess.AccessStatus.PENDING,
-                        [],
+                        None,  # a request carries no tasks; the owner's sync reads them
                         request.request_id,
                     )
                 )
                 listing.seen.add(request.asset_id)
             self._upsert_accesses(rows)
-        self._mark_listing_part(listing, read.complete)
 
     def sweep_asset_accesses(self) -> None:
         for (kind, access_type), listing in self.access_listings.items():
@@ -546,6 +593,11 @@ class Syncer:
                 asset__kind=kind,
                 removed_at__isnull=True,
             )
+            if (kind, access_type) not in PENDING_LISTED:
+                # This business cannot list its pending requests of this kind (the owner's
+                # sync records them from the asset's agencies): its listings cover only
+                # confirmed access, so only confirmed rows can be found missing.
+                live = live.filter(access_status=AssetAccess.AccessStatus.CONFIRMED)
             if not listing.complete:
                 continue
             gone = list(live.exclude(asset__meta_id__in=listing.seen).select_related("asset"))
@@ -860,16 +912,20 @@ class Syncer:
     def sync_asset_groups(self) -> None:
         for nodes in self.pages(ops.iter_asset_group_pages(self.client, self.business.meta_id)):
             for node in nodes:
-                group, created = AssetGroup.objects.update_or_create(
-                    meta_id=node.id,
-                    defaults={
-                        "business": self.business,
-                        "name": node.name[:255] or node.id,
-                        "removed_at": None,
-                    },
-                )
+                fields = {
+                    "business": self.business,
+                    "name": node.name[:255] or node.id,
+                    "removed_at": None,
+                }
+                group, created = AssetGroup.objects.get_or_create(meta_id=node.id, defaults=fields)
                 if created:
                     self.run.created_count += 1
+                elif any(getattr(group, k) != v for k, v in fields.items()):
+                    # Written only when it changed: an unchanged sync leaves updated_at alone.
+                    AssetGroup.objects.filter(pk=group.pk).update(
+                        **fields, updated_at=timezone.now()
+                    )
+                    self.run.updated_count += 1
                 member_ids: set[str] = set()
                 for kind in ops.GROUP_EDGES:
                     for assets in self.pages(

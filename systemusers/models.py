@@ -83,6 +83,7 @@ class SystemUser(TimeStampedModel):
             # The cap count: a business's system users by role and status.
             models.Index(fields=["business", "role", "status"], name="su_cap_count_idx"),
             models.Index(fields=["status"], name="su_status_idx"),
+            models.Index(fields=["origin"], name="su_origin_idx"),
         ]
 
     def __str__(self) -> str:

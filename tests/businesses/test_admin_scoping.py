@@ -140,3 +140,12 @@ def test_superusers_see_every_client(client, cast, two_clients, admin_user):
     response = client.get(reverse("admin:businesses_business_changelist"))
     shown = {obj.pk for obj in response.context["cl"].result_list}
     assert {cast.client_a.pk, cast.client_b.pk, cast.agency.pk} <= shown
+
+
+def test_the_history_page_shows_the_audit_trail_of_the_object(client, cast, two_clients):
+    mine, _ = two_clients
+    client.force_login(cast.alice)
+    token = mine["businesses_accesstoken"]
+    response = client.get(reverse("admin:businesses_accesstoken_history", args=[token.pk]))
+    assert response.status_code == 200
+    assert "Stored a system user token" in response.content.decode()
