@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -53,7 +54,8 @@ ASSET_FIELDS: dict[str, str] = {
     "pixel": f"id,name,{_OWNER},last_fired_time,is_unavailable,{_ACCESS}",
     "catalog": f"id,name,vertical,product_count,{_OWNER},{_ACCESS}",
     "app": f"id,name,category,link,{_ACCESS}",
-    "offline_event_set": "id,name,description",
+    # The listing holds sets shared with the business too: the owner tells them apart.
+    "offline_event_set": "id,name,description,business{id,name}",
     "instagram_account": f"id,username,{_ACCESS}",
     "custom_conversion": "id,name,account_id,custom_event_type,pixel{id},is_archived",
 }
@@ -695,3 +697,83 @@ def _required_token(body: Mapping[str, Any]) -> str:
     if not token:
         raise MalformedResponseError("Meta's answer had no access_token")
     return token
+
+
+# --- many business listings in one call (field expansion, DOMAIN 7.2) --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One business edge as the sync reads it: its fields and how to parse its rows."""
+
+    edge: str
+    fields: str
+    parse: Callable[[Mapping[str, Any]], Any]
+
+
+def business_listings() -> dict[str, Listing]:
+    """Every business-level listing a full sync reads, keyed by edge name."""
+    listings: dict[str, Listing] = {}
+    for (kind, _relation), edge in ASSET_EDGES.items():
+        listings[edge] = Listing(edge, ASSET_FIELDS[kind], lambda r, k=kind: parse_asset(r, k))
+    for (kind, relation), (edge, key) in PENDING_EDGES.items():
+        listings[edge] = Listing(edge, f"id,{key}{{id,name}}", _pending_parser(kind, relation, key))
+    listings["business_users"] = Listing("business_users", BUSINESS_USER_FIELDS, _business_user)
+    listings["pending_users"] = Listing("pending_users", PENDING_USER_FIELDS, _pending_user)
+    listings["system_users"] = Listing("system_users", SYSTEM_USER_FIELDS, _system_user)
+    listings["clients"] = Listing("clients", "id,name,access_status", _related)
+    listings["agencies"] = Listing("agencies", "id,name", _related)
+    listings["business_asset_groups"] = Listing(
+        "business_asset_groups", "id,name,owner_business", _group
+    )
+    return listings
+
+
+@dataclass(frozen=True, slots=True)
+class FirstPage:
+    rows: list[dict[str, Any]]
+    next_link: str | None
+
+
+def read_first_pages(
+    client: GraphClient, business_id: str, listings: Iterable[Listing]
+) -> tuple[BusinessNode, dict[str, FirstPage]]:
+    """The business node and the first page of every listing, in ONE request:
+    `GET /{id}?fields=...,owned_pages.limit(N){...},business_users.limit(N){...}` (DOMAIN 7.2).
+
+    Nested edges bring their own `paging.next`; callers continue from it with
+    `continue_pages`. Meta leaves out an edge with nothing in it, which reads as an empty,
+    complete listing. A refusal of the whole request (an edge this token may not read, or
+    "reduce the amount of data") is raised: callers then read the listings one by one."""
+    limit = client.config.page_size
+    listings = list(listings)
+    parts = [BUSINESS_FIELDS] + [f"{x.edge}.limit({limit}){{{x.fields}}}" for x in listings]
+    body = client.get(f"/{business_id}", {"fields": ",".join(parts)})
+    pages: dict[str, FirstPage] = {}
+    for listing in listings:
+        value = body.get(listing.edge)
+        if value is None:
+            pages[listing.edge] = FirstPage([], None)
+            continue
+        data = value.get("data") if isinstance(value, Mapping) else None
+        if not isinstance(data, list):
+            raise MalformedResponseError(f"the expanded {listing.edge} had no data list")
+        paging = value.get("paging")
+        next_link = paging.get("next") if isinstance(paging, Mapping) else None
+        pages[listing.edge] = FirstPage(
+            [row for row in data if isinstance(row, dict)], str(next_link) if next_link else None
+        )
+    return parse_business(body), pages
+
+
+def continue_pages(client: GraphClient, listing: Listing, first: FirstPage) -> Iterator[Page[Any]]:
+    """Pages of a listing, starting from its prefetched first page."""
+
+    def parsed(rows: Iterable[Mapping[str, Any]]) -> list[Any]:
+        return [node for node in (listing.parse(row) for row in rows) if node is not None]
+
+    yield Page(items=parsed(first.rows), number=1, is_last=first.next_link is None)
+    if first.next_link is None:
+        return
+    for page in client.iter_pages(first.next_link):
+        yield Page(items=parsed(page.items), number=page.number + 1, is_last=page.is_last)
