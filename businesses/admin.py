@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -30,6 +33,31 @@ admin.site.site_title = "BM Portal"
 admin.site.index_title = "Agency administration"
 
 
+class ConnectBusinessForm(forms.Form):
+    business_meta_id = forms.CharField(label="Business Manager ID", max_length=32)
+    app = forms.ModelChoiceField(queryset=DeveloperApp.objects.all(), label="Developer app")
+    token = forms.CharField(
+        label="Access token",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="An admin system user's token. Checked with Meta, stored encrypted, never shown again.",
+    )
+    is_agency = forms.BooleanField(
+        required=False, label="This is the agency's own Business Manager"
+    )
+
+    def clean_business_meta_id(self):
+        value = self.cleaned_data["business_meta_id"].strip()
+        if not value.isdigit():
+            raise ValidationError("A Business Manager ID is digits only.")
+        return value
+
+    def clean_token(self):
+        try:
+            return validate_token_text(self.cleaned_data["token"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["token"]) from None
+
+
 @admin.register(Business)
 class BusinessAdmin(AuditedAdmin):
     actions = ("sync_now",)
@@ -49,7 +77,10 @@ class BusinessAdmin(AuditedAdmin):
     list_select_related = ("app",)
     search_fields = ("name", "meta_id")
     autocomplete_fields = ("app",)
+    change_list_template = "admin/businesses/business/change_list.html"
     readonly_fields = (
+        "connection",
+        "cap_meter",
         "sync_state",
         "sync_lease_until",
         "sync_paused_until",
@@ -67,6 +98,7 @@ class BusinessAdmin(AuditedAdmin):
             "From Meta",
             {"fields": ("verification_status", "two_factor_type", "vertical", "timezone_id")},
         ),
+        ("Connection and caps", {"fields": ("connection", "cap_meter")}),
         (
             "Sync",
             {
@@ -82,6 +114,74 @@ class BusinessAdmin(AuditedAdmin):
         ),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
+
+    @admin.display(description="connection token")
+    def connection(self, obj: Business) -> str:
+        token = obj.tokens.filter(purpose=AccessToken.Purpose.CONNECTION, is_active=True).first()
+        if token is None:
+            return "Not connected."
+        expiry = (
+            "never expires" if token.expires_at is None else f"expires {token.expires_at:%Y-%m-%d}"
+        )
+        state = "valid" if token.is_valid else f"INVALID: {token.invalid_reason}"
+        return f"{token.get_kind_display()} token {token.masked}, {state}, {expiry}; scopes: {', '.join(token.scopes) or '—'}"
+
+    @admin.display(description="system-user cap")
+    def cap_meter(self, obj: Business) -> str:
+        from systemusers.caps import cap_meter
+
+        meter = cap_meter(obj)
+        retired = f" (including {meter.retired_counted} retired)" if meter.retired_counted else ""
+        return f"{meter}{retired}"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "connect/",
+                self.admin_site.admin_view(self.connect_view),
+                name="businesses_business_connect",
+            )
+        ]
+        return urls + super().get_urls()
+
+    @method_decorator(sensitive_post_parameters("token"))
+    def connect_view(self, request):
+        """Journey 1: connect a Business Manager with a token; the portal checks it with Meta,
+        stores it encrypted and runs the first sync."""
+        from businesses.connect import business_connect
+        from businesses.sync import business_sync_request
+
+        if not request.user.has_perm("businesses.add_business"):
+            raise PermissionDenied
+        form = ConnectBusinessForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            actor = Actor.staff(request.user)
+            try:
+                business = business_connect(
+                    business_meta_id=form.cleaned_data["business_meta_id"],
+                    app=form.cleaned_data["app"],
+                    token=form.cleaned_data["token"],
+                    is_agency=form.cleaned_data["is_agency"],
+                    actor=actor,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                if not request.user.is_superuser:
+                    StaffAssignment.objects.get_or_create(user=request.user, business=business)
+                business_sync_request(
+                    business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor
+                )
+                messages.success(request, f"Connected {business}. The first sync is running.")
+                return redirect("admin:businesses_business_change", business.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Connect a Business Manager",
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/businesses/business/connect.html", context)
 
     @admin.action(description="Sync selected businesses now", permissions=("change",))
     def sync_now(self, request, queryset):
