@@ -19,7 +19,9 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("demo_staff is for the local demo only (DEBUG is off).")
         User = get_user_model()
-        admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
+        admin, _ = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
         admin.is_staff = admin.is_superuser = True
         admin.set_password(DEMO_PASSWORD)
         admin.save()

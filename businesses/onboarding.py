@@ -1,0 +1,1090 @@
+"""Client onboarding: the wizard's draft, the submission, and the run that ticks off steps.
+
+The wizard (businesses/portal/onboarding.py) calls ``onboarding_start``, ``onboarding_set_method``,
+``onboarding_set_items`` and ``onboarding_submit``; the Facebook Login callback calls
+``onboarding_record_login``; the task calls ``onboarding_run``; the status page's retry button
+calls ``onboarding_resume``. Meta is only ever called outside a transaction; every write is
+audited; the client admin's token lives encrypted in an AccessToken, never in a task argument.
+
+The run, for both methods, is a list of OnboardingStep rows. A step that is done is never
+redone, so resuming after a failure repeats nothing:
+
+On Behalf Of (systemusers/obo.py):
+    managed_business → system_user → partner → assets:<kind> / asset:<kind>:<id> → sync
+Client grants partner access:
+    client_login → assets:<kind> / asset:<kind>:<id> → partner → connection → sync
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from assets.models import (
+    GRANTABLE_KINDS,
+    Asset,
+    AssetAccess,
+    AssetKind,
+    Grant,
+    PushState,
+    TaskPreset,
+)
+from businesses import scoping
+from businesses.actors import Actor
+from businesses.audit import audit_record
+from businesses.graph_access import NotConnectedError, business_client, graph_client
+from businesses.models import (
+    AccessToken,
+    Business,
+    DeveloperApp,
+    Onboarding,
+    OnboardingStep,
+    PartnerRelationship,
+    StaffAssignment,
+)
+from businesses.models.base import ad_account_id_validator, meta_id_validator
+from businesses.services import token_store
+from graph import GraphError
+from graph import operations as ops
+
+logger = logging.getLogger(__name__)
+
+RUN_LEASE = timedelta(minutes=15)
+Step = OnboardingStep.Status
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def onboarding_agency() -> Business:
+    """The agency's own Business Manager, connected: every onboarding starts from it."""
+    agency = (
+        Business.objects.filter(
+            is_agency=True, tokens__purpose=AccessToken.Purpose.CONNECTION, tokens__is_active=True
+        )
+        .select_related("app")
+        .order_by("pk")
+        .first()
+    )
+    if agency is None or agency.app is None:
+        raise ValidationError(
+            "Connect the agency's own Business Manager (with its app and admin system user "
+            "token) before onboarding clients."
+        )
+    return agency
+
+
+def visible_onboardings(user) -> QuerySet[Onboarding]:
+    """Onboardings a staff member may see: their own, and those of clients assigned to them."""
+    qs = Onboarding.objects.select_related("agency", "client_business", "created_by", "login_token")
+    if user.is_active and user.is_superuser:
+        return qs
+    if not (user.is_active and user.is_staff):
+        return qs.none()
+    return qs.filter(
+        Q(created_by=user) | Q(client_business__in=scoping.assigned_business_ids(user))
+    )
+
+
+def preset_tasks(kind: str, preset: str) -> list[str]:
+    row = TaskPreset.objects.filter(asset_kind=kind, slug=preset).first()
+    if row is None:
+        raise ValidationError({"items": f"There is no preset {preset!r} for {kind}."})
+    return list(row.tasks)
+
+
+def login_dialog_url(*, onboarding: Onboarding, redirect_uri: str) -> str:
+    """The Facebook Login dialog link the client admin opens (DOMAIN §5.4)."""
+    from urllib.parse import urlencode
+
+    from django.conf import settings
+
+    query = urlencode(
+        {
+            "client_id": onboarding.agency.app.meta_id,
+            "redirect_uri": redirect_uri,
+            "scope": "ads_management,ads_read,business_management",
+            "state": onboarding.oauth_state,
+        }
+    )
+    return f"{settings.META_OAUTH_DIALOG_URL}/{settings.META_GRAPH_VERSION}/dialog/oauth?{query}"
+
+
+# --- the wizard's draft -----------------------------------------------------------------------
+
+
+def _clean_details(
+    *, name: str, contact_name: str, contact_email: str, client_meta_id: str
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    contact_name = (contact_name or "").strip()
+    contact_email = (contact_email or "").strip()
+    client_meta_id = (client_meta_id or "").strip()
+    if not name:
+        errors["name"] = "Client name: enter the client's name."
+    elif len(name) > 255:
+        errors["name"] = "Client name: at most 255 characters."
+    if len(contact_name) > 255:
+        errors["contact_name"] = "Contact person: at most 255 characters."
+    if contact_email:
+        try:
+            validate_email(contact_email)
+        except ValidationError:
+            errors["contact_email"] = "Contact email: enter an address like name@example.com."
+    try:
+        meta_id_validator(client_meta_id)
+    except ValidationError:
+        errors["client_meta_id"] = (
+            "Business Manager ID: digits only (1 to 32), e.g. 1234567890123456."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "name": name,
+        "contact_name": contact_name,
+        "contact_email": contact_email,
+        "client_meta_id": client_meta_id,
+    }
+
+
+def onboarding_start(
+    *,
+    agency: Business,
+    name: str,
+    contact_name: str,
+    contact_email: str,
+    client_meta_id: str,
+    actor: Actor,
+    onboarding: Onboarding | None = None,
+    client_admin_token: str = "",
+) -> Onboarding:
+    """Step 1 of the wizard: check the client's details and that Meta shows the agency that
+    Business Manager, then create (or update) the draft.
+
+    1. Validate the fields (clear message per field).
+    2. Refuse the agency's own id, a client already active, and one being onboarded.
+    3. Ask Meta with the agency's connection (``business_lookup``) — outside any transaction.
+       Meta shows a business only to its people and partners, so a brand-new client is
+       invisible to the agency: then a client admin's token, if given, checks it instead.
+    4. Save the draft (and that token, encrypted) and audit it."""
+    from businesses.connect import business_lookup
+
+    details = _clean_details(
+        name=name,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        client_meta_id=client_meta_id,
+    )
+    meta_id = details["client_meta_id"]
+    if meta_id == agency.meta_id:
+        raise ValidationError(
+            {"client_meta_id": "Business Manager ID: that is the agency's own Business Manager."}
+        )
+    busy = Onboarding.objects.filter(client_meta_id=meta_id, status__in=Onboarding.IN_PROGRESS)
+    if onboarding is not None:
+        busy = busy.exclude(pk=onboarding.pk)
+    if busy.exists():
+        raise ValidationError(
+            {"client_meta_id": f"Business Manager ID: {meta_id} is already being onboarded."}
+        )
+    if PartnerRelationship.objects.filter(
+        agency=agency, client__meta_id=meta_id, status=PartnerRelationship.Status.ACTIVE
+    ).exists():
+        raise ValidationError(
+            {
+                "client_meta_id": f"Business Manager ID: {meta_id} is already an active client "
+                "of the agency; see its readiness page."
+            }
+        )
+    try:
+        node = business_lookup(agency=agency, business_meta_id=meta_id)
+    except ValidationError as exc:
+        agency_said = exc.message_dict.get("business_meta_id") or exc.messages
+        if not client_admin_token:
+            raise ValidationError(
+                {
+                    "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said]
+                    + [
+                        "A new client with no link to the agency is visible only to its own "
+                        "admins: paste a client admin's user token below to check it with that."
+                    ]
+                }
+            ) from None
+        try:
+            node = business_lookup(
+                agency=None, business_meta_id=meta_id, token=client_admin_token, app=agency.app
+            )
+        except ValidationError as exc2:
+            said = exc2.message_dict.get("business_meta_id") or exc2.messages
+            raise ValidationError(
+                {
+                    "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said],
+                    "client_admin_token": [
+                        f"Client admin's user token: it cannot see {meta_id} either. {m}"
+                        for m in said
+                    ],
+                }
+            ) from None
+    with transaction.atomic():
+        created = onboarding is None
+        if onboarding is None:
+            onboarding = Onboarding(
+                agency=agency,
+                created_by=actor.user,
+                oauth_state=secrets.token_urlsafe(32),
+            )
+        elif onboarding.status != Onboarding.Status.DRAFT:
+            raise ValidationError("This onboarding was already submitted.")
+        for key, value in details.items():
+            setattr(onboarding, key, value)
+        onboarding.full_clean()
+        onboarding.save()
+        if client_admin_token:
+            _store_login_token(onboarding=onboarding, token=client_admin_token, actor=actor)
+        audit_record(
+            actor=actor,
+            action="onboarding.start" if created else "onboarding.update",
+            target=onboarding,
+            summary=f"{'Started' if created else 'Changed'} onboarding of {onboarding.name} "
+            f"({meta_id}; Meta calls it '{node.name}').",
+            changes={"client_meta_id": meta_id, "meta_name": node.name},
+        )
+    return onboarding
+
+
+def _require_draft(onboarding: Onboarding) -> None:
+    if onboarding.status != Onboarding.Status.DRAFT:
+        raise ValidationError("This onboarding was already submitted; it can no longer change.")
+
+
+def _store_login_token(
+    *, onboarding: Onboarding, token: str, actor: Actor, expires_at=None, scopes=None
+) -> AccessToken:
+    record = token_store(
+        token=token,
+        kind=AccessToken.Kind.USER,
+        purpose=AccessToken.Purpose.LOGIN,
+        business=onboarding.client_business,
+        app=onboarding.agency.app,
+        expires_at=expires_at,
+        scopes=scopes,
+        actor=actor,
+    )
+    if onboarding.login_token_id:
+        # The earlier token of this onboarding is replaced, not left active.
+        AccessToken.objects.filter(pk=onboarding.login_token_id).update(is_active=False)
+    onboarding.login_token = record
+    onboarding.save(update_fields=["login_token", "updated_at"])
+    return record
+
+
+def onboarding_set_method(
+    *, onboarding: Onboarding, method: str, actor: Actor, client_admin_token: str = ""
+) -> Onboarding:
+    """Step 2: the access method, and for On Behalf Of optionally the client admin's user token
+    (checked with Meta's debug_token, then stored encrypted; never shown again)."""
+    from businesses.connect import token_inspect
+
+    _require_draft(onboarding)
+    if method not in Onboarding.Method.values:
+        raise ValidationError({"method": "Access method: choose one of the offered methods."})
+    info = None
+    if client_admin_token:
+        try:
+            info = token_inspect(token=client_admin_token, app=onboarding.agency.app)
+        except ValidationError as exc:
+            messages = exc.message_dict.get("token") or exc.messages
+            raise ValidationError(
+                {"client_admin_token": [f"Client admin's user token: {m}" for m in messages]}
+            ) from None
+        if info.type and info.type != AccessToken.Kind.USER:
+            raise ValidationError(
+                {
+                    "client_admin_token": "Client admin's user token: this is a "
+                    f"{info.type.lower().replace('_', ' ')} token; On Behalf Of needs a person's "
+                    "(a client admin's) user token."
+                }
+            )
+    with transaction.atomic():
+        onboarding.method = method
+        onboarding.save(update_fields=["method", "updated_at"])
+        if client_admin_token:
+            _store_login_token(
+                onboarding=onboarding,
+                token=client_admin_token,
+                actor=actor,
+                expires_at=info.expires_at if info else None,
+                scopes=list(info.scopes) if info else None,
+            )
+        audit_record(
+            actor=actor,
+            action="onboarding.method",
+            target=onboarding,
+            summary=f"Onboarding of {onboarding.name}: {onboarding.get_method_display()}"
+            + (" (client admin token received)" if client_admin_token else "")
+            + ".",
+        )
+    return onboarding
+
+
+def clean_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """[{kind, preset, asset_ids}] checked against the kinds, presets and id shapes."""
+    if not isinstance(items, list) or not items:
+        raise ValidationError({"items": "Choose the access needed on at least one kind of asset."})
+    cleaned, seen = [], set()
+    for item in items:
+        kind = str(item.get("kind", ""))
+        preset = str(item.get("preset", ""))
+        if kind not in GRANTABLE_KINDS:
+            raise ValidationError({"items": f"{kind!r} is not a kind of asset that can be shared."})
+        if kind in seen:
+            raise ValidationError({"items": f"{AssetKind(kind).label}s are listed twice."})
+        seen.add(kind)
+        tasks = preset_tasks(kind, preset)
+        validator = ad_account_id_validator if kind == AssetKind.AD_ACCOUNT else meta_id_validator
+        ids = []
+        for asset_id in item.get("asset_ids") or []:
+            try:
+                validator(str(asset_id))
+            except ValidationError:
+                raise ValidationError(
+                    {"items": f"{AssetKind(kind).label} id {asset_id!r} is not a valid id."}
+                ) from None
+            if asset_id not in ids:
+                ids.append(str(asset_id))
+        cleaned.append({"kind": kind, "preset": preset, "tasks": tasks, "asset_ids": ids})
+    return cleaned
+
+
+def onboarding_set_items(
+    *, onboarding: Onboarding, items: list[dict[str, Any]], actor: Actor
+) -> Onboarding:
+    """Step 3: which kinds of assets (and optionally which ones) with which preset."""
+    _require_draft(onboarding)
+    cleaned = clean_items(items)
+    with transaction.atomic():
+        onboarding.requested = cleaned
+        onboarding.save(update_fields=["requested", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="onboarding.items",
+            target=onboarding,
+            summary=f"Onboarding of {onboarding.name}: asked for "
+            + "; ".join(f"{AssetKind(i['kind']).label}s as {i['preset']}" for i in cleaned)
+            + ".",
+            changes={"requested": cleaned},
+        )
+    return onboarding
+
+
+# --- submission -------------------------------------------------------------------------------
+
+
+def _kind_label(kind: str) -> str:
+    return AssetKind(kind).label
+
+
+def _asset_step(onboarding, kind, asset_id, tasks, position, how) -> OnboardingStep:
+    return OnboardingStep(
+        onboarding=onboarding,
+        key=f"asset:{kind}:{asset_id}",
+        label=f"{_kind_label(kind)} {asset_id}: {how} {', '.join(tasks)}",
+        position=position,
+        asset_kind=kind,
+        asset_meta_id=asset_id,
+        tasks=tasks,
+    )
+
+
+def _plan_steps(onboarding: Onboarding) -> list[OnboardingStep]:
+    obo = onboarding.method == Onboarding.Method.ON_BEHALF_OF
+    how = "system user gets" if obo else "agency gets"
+    client = onboarding.client_business
+    agency = onboarding.agency
+    steps: list[OnboardingStep] = []
+
+    def add(key: str, label: str, position: int) -> None:
+        steps.append(OnboardingStep(onboarding=onboarding, key=key, label=label, position=position))
+
+    if obo:
+        add(
+            "managed_business",
+            f"Create the On Behalf Of relationship: {agency.name} manages {client.name}",
+            10,
+        )
+        add(
+            "system_user",
+            f"Create the system user in {client.name}, install the app, keep its token",
+            20,
+        )
+        add("partner", "Record the partner relationship", 30)
+    else:
+        add(
+            "client_login", "The client's admin logs in with Facebook Login (or shares by hand)", 10
+        )
+    position = 40
+    for item in onboarding.requested:
+        kind, tasks = item["kind"], item["tasks"]
+        if item["asset_ids"]:
+            for asset_id in item["asset_ids"]:
+                steps.append(_asset_step(onboarding, kind, asset_id, tasks, position, how))
+                position += 1
+        else:
+            steps.append(
+                OnboardingStep(
+                    onboarding=onboarding,
+                    key=f"assets:{kind}",
+                    label=f"Find every {_kind_label(kind).lower()} {client.name} owns "
+                    f"({how} {', '.join(tasks)} on each)",
+                    position=position,
+                    asset_kind=kind,
+                    tasks=tasks,
+                )
+            )
+            position += 1
+    if not obo:
+        add("partner", "Record the partner relationship", 80)
+        add("connection", "Keep a token for the client's Business Manager", 85)
+    add("sync", f"Queue the first sync of {client.name}", 90)
+    return steps
+
+
+def _enqueue_run(onboarding_id: int) -> None:
+    from businesses.onboarding_tasks import onboarding_run_task
+
+    onboarding_run_task.delay(onboarding_id)
+
+
+def onboarding_submit(*, onboarding: Onboarding, actor: Actor) -> Onboarding:
+    """Step 4: create the client business, reserve the system-user slot (On Behalf Of), plan
+    the steps and queue the run after commit. All or nothing: a full cap saves nothing."""
+    from systemusers.obo import obo_system_user_reserve
+
+    _require_draft(onboarding)
+    if not onboarding.method:
+        raise ValidationError({"method": "Access method: choose it in step 2."})
+    clean_items(onboarding.requested)
+    try:
+        with transaction.atomic():
+            locked = Onboarding.objects.select_for_update().get(pk=onboarding.pk)
+            _require_draft(locked)
+            agency = onboarding.agency
+            client, created = Business.objects.get_or_create(
+                meta_id=onboarding.client_meta_id,
+                defaults={
+                    "name": onboarding.name,
+                    "app": agency.app,
+                    "contact_name": onboarding.contact_name,
+                    "contact_email": onboarding.contact_email,
+                },
+            )
+            if not created:
+                client.contact_name = onboarding.contact_name or client.contact_name
+                client.contact_email = onboarding.contact_email or client.contact_email
+                client.app = client.app or agency.app
+                client.save(update_fields=["contact_name", "contact_email", "app", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="business.create" if created else "business.update",
+                business=client,
+                target=client,
+                summary=f"{'Added' if created else 'Updated'} client {client} for onboarding.",
+            )
+            user = actor.user
+            if user is not None and not user.is_superuser:
+                # The person onboarding a client works on it: without this they could not
+                # see the client they just created.
+                StaffAssignment.objects.get_or_create(user=user, business=client)
+            if onboarding.method == Onboarding.Method.ON_BEHALF_OF:
+                # The cap is checked before anything is sent: SystemUserCapError rolls back.
+                obo_system_user_reserve(client=client, actor=actor)
+            onboarding.client_business = client
+            onboarding.status = Onboarding.Status.SUBMITTED
+            onboarding.submitted_at = timezone.now()
+            onboarding.full_clean()
+            onboarding.save()
+            if onboarding.login_token_id:
+                AccessToken.objects.filter(pk=onboarding.login_token_id).update(business=client)
+            OnboardingStep.objects.bulk_create(_plan_steps(onboarding))
+            audit_record(
+                actor=actor,
+                action="onboarding.submit",
+                business=client,
+                target=onboarding,
+                summary=f"Submitted onboarding of {client.name} "
+                f"({onboarding.get_method_display()}).",
+            )
+            transaction.on_commit(lambda: _enqueue_run(onboarding.pk))
+    except IntegrityError:
+        onboarding.refresh_from_db()
+        raise ValidationError(
+            {"client_meta_id": f"{onboarding.client_meta_id} is already being onboarded."}
+        ) from None
+    return onboarding
+
+
+def onboarding_resume(*, onboarding: Onboarding, actor: Actor) -> Onboarding:
+    """Retry what failed and check again what waits; done steps are left alone."""
+    resumable = [Onboarding.Status.FAILED, Onboarding.Status.WAITING, Onboarding.Status.DONE]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                changed = Onboarding.objects.filter(pk=onboarding.pk, status__in=resumable).update(
+                    status=Onboarding.Status.SUBMITTED, finished_at=None, updated_at=timezone.now()
+                )
+        except IntegrityError:
+            # A later onboarding of the same client is under way (one at a time per client).
+            raise ValidationError(
+                "Another onboarding of this client is in progress; continue that one."
+            ) from None
+        if changed != 1:
+            raise ValidationError("This onboarding is already running.")
+        onboarding.steps.filter(status__in=[Step.FAILED, Step.RUNNING]).update(status=Step.PENDING)
+        onboarding.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="onboarding.resume",
+            business=onboarding.client_business,
+            target=onboarding,
+            summary=f"Resumed onboarding of {onboarding.name}.",
+        )
+        transaction.on_commit(lambda: _enqueue_run(onboarding.pk))
+    return onboarding
+
+
+def onboarding_record_login(*, state: str, code: str, redirect_uri: str) -> Onboarding:
+    """The Facebook Login callback: exchange the code for a token (and that for a long-lived
+    one), store it encrypted on the onboarding, and continue the run if it is waiting.
+
+    The client's admin is not a portal user: ``state`` alone ties the callback to the
+    onboarding, so it is random, unguessable and compared exactly."""
+    state = (state or "").strip()
+    if not state or len(state) > 64:
+        raise ValidationError({"state": "This link is incomplete or has expired."})
+    onboarding = (
+        Onboarding.objects.select_related("agency__app", "client_business")
+        .filter(oauth_state=state)
+        .exclude(status=Onboarding.Status.DONE)
+        .first()
+    )
+    if onboarding is None:
+        raise ValidationError({"state": "This link is incomplete or has expired."})
+    code = (code or "").strip()
+    if not code or len(code) > 2048:
+        raise ValidationError({"code": "Facebook Login did not send a code back."})
+    app = onboarding.agency.app
+    if not app.has_secret:
+        raise ValidationError({"code": "The agency's app has no secret on file."})
+    try:
+        with graph_client(token="", app=app) as (graph, _):
+            short = ops.exchange_code(
+                graph,
+                code=code,
+                app_id=app.meta_id,
+                app_secret=app.reveal_secret(),
+                redirect_uri=redirect_uri,
+            )
+            # Login tokens last hours; the long-lived exchange gives about 60 days.
+            long = ops.exchange_token(
+                graph, short.access_token, app_id=app.meta_id, app_secret=app.reveal_secret()
+            )
+    except GraphError as err:
+        raise ValidationError({"code": err.describe()}) from None
+    expires_at = timezone.now() + timedelta(seconds=long.expires_in) if long.expires_in else None
+    actor = Actor.system("Facebook Login callback")
+    with transaction.atomic():
+        _store_login_token(
+            onboarding=onboarding, token=long.access_token, actor=actor, expires_at=expires_at
+        )
+        audit_record(
+            actor=actor,
+            action="onboarding.login",
+            business=onboarding.client_business,
+            target=onboarding,
+            summary=f"The client's admin logged in for the onboarding of {onboarding.name}.",
+        )
+        waiting = Onboarding.objects.filter(
+            pk=onboarding.pk,
+            status__in=[Onboarding.Status.WAITING, Onboarding.Status.FAILED],
+        ).update(status=Onboarding.Status.SUBMITTED, finished_at=None)
+        if waiting:
+            onboarding.steps.filter(status=Step.FAILED).update(status=Step.PENDING)
+            transaction.on_commit(lambda: _enqueue_run(onboarding.pk))
+    return onboarding
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+class Waiting(Exception):
+    """The step cannot finish until someone acts in Meta; the message says who and what."""
+
+
+@dataclass
+class RunContext:
+    onboarding: Onboarding
+    agency: Business
+    client: Business
+    app: DeveloperApp
+    actor: Actor
+    stack: ExitStack
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user_token(self) -> str | None:
+        token = self.onboarding.login_token
+        if token is None or not token.is_valid or not token.is_active:
+            return None
+        return token.reveal()
+
+    def agency_graph(self):
+        if "agency" not in self._clients:
+            self._clients["agency"], _ = self.stack.enter_context(business_client(self.agency))
+        return self._clients["agency"]
+
+    def user_graph(self):
+        if "user" not in self._clients:
+            token = self.user_token
+            if token is None:
+                raise Waiting("Waiting for the client's admin to log in (or for a token).")
+            self._clients["user"], _ = self.stack.enter_context(
+                graph_client(token=token, app=self.app, business_meta_id=self.client.meta_id)
+            )
+        return self._clients["user"]
+
+
+def _claim(onboarding_id: int) -> bool:
+    now = timezone.now()
+    claimable = Q(status=Onboarding.Status.SUBMITTED) | Q(
+        status=Onboarding.Status.RUNNING, run_lease_until__lt=now
+    )
+    return (
+        Onboarding.objects.filter(claimable, pk=onboarding_id).update(
+            status=Onboarding.Status.RUNNING, run_lease_until=now + RUN_LEASE, updated_at=now
+        )
+        == 1
+    )
+
+
+def _set_step(step: OnboardingStep, status: str, message: str = "", **data: Any) -> None:
+    step.status = status
+    step.message = message[:2000]
+    if data:
+        step.data = {**step.data, **data}
+    step.save(update_fields=["status", "message", "data", "updated_at"])
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, GraphError):
+        return exc.describe()
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def onboarding_run(*, onboarding_id: int) -> Onboarding | None:
+    """Run every step not yet done, in order, and settle the onboarding's status.
+
+    1. Claim the onboarding (compare-and-swap on its status, with a lease).
+    2. For each step not done: mark it running, do it, mark it done / pending (waiting for the
+       client, with what they must do) / failed (Meta's words from GraphError.describe()).
+       A failed or waiting step of the On Behalf Of sequence stops the steps after it.
+    3. Done when every step is done; waiting when some wait for the client; else failed."""
+    if not _claim(onboarding_id):
+        return None
+    onboarding = Onboarding.objects.select_related(
+        "agency__app", "client_business__app", "login_token", "created_by"
+    ).get(pk=onboarding_id)
+    actor = Actor.task("onboarding", user=onboarding.created_by)
+    obo = onboarding.method == Onboarding.Method.ON_BEHALF_OF
+    with ExitStack() as stack:
+        ctx = RunContext(
+            onboarding=onboarding,
+            agency=onboarding.agency,
+            client=onboarding.client_business,
+            app=onboarding.agency.app,
+            actor=actor,
+            stack=stack,
+        )
+        blocked = False
+        index = 0
+        while True:
+            # Re-read each time: the "assets:<kind>" steps add asset steps as they go.
+            steps = list(onboarding.steps.order_by("position", "pk"))
+            if index >= len(steps):
+                break
+            step = steps[index]
+            index += 1
+            if step.status == Step.DONE:
+                continue
+            if blocked and step.key != "sync":
+                _set_step(step, Step.PENDING, step.message or "Waits for the steps above.")
+                continue
+            if step.key == "sync" and any(
+                s.status != Step.DONE for s in steps if s.key in ("system_user", "connection")
+            ):
+                _set_step(step, Step.PENDING, "Waits for a working token for the client.")
+                continue
+            step.attempts += 1
+            step.status = Step.RUNNING
+            step.save(update_fields=["attempts", "status", "updated_at"])
+            try:
+                message = _run_step(ctx, step)
+            except Waiting as wait:
+                _set_step(step, Step.PENDING, str(wait))
+                blocked = blocked or (obo and not step.key.startswith("asset"))
+            except (GraphError, ValidationError, NotConnectedError, ValueError) as exc:
+                logger.info("Onboarding %s step %s failed: %s", onboarding.pk, step.key, exc)
+                _set_step(step, Step.FAILED, _describe(exc))
+                blocked = blocked or (obo and not step.key.startswith("asset"))
+            except Exception:
+                # A bug or an outage must not leave the step "running" for ever; the log has
+                # the traceback, the page a plain sentence.
+                logger.exception("Onboarding %s step %s crashed", onboarding.pk, step.key)
+                _set_step(step, Step.FAILED, "Unexpected error in the portal; see the logs.")
+                blocked = blocked or (obo and not step.key.startswith("asset"))
+            else:
+                _set_step(step, Step.DONE, message)
+    return _settle(onboarding, actor)
+
+
+def _settle(onboarding: Onboarding, actor: Actor) -> Onboarding:
+    statuses = list(onboarding.steps.values_list("status", flat=True))
+    if all(s == Step.DONE for s in statuses):
+        status = Onboarding.Status.DONE
+    elif any(s == Step.FAILED for s in statuses):
+        status = Onboarding.Status.FAILED
+    else:
+        status = Onboarding.Status.WAITING
+    with transaction.atomic():
+        onboarding.status = status
+        onboarding.run_lease_until = None
+        onboarding.finished_at = timezone.now() if status != Onboarding.Status.WAITING else None
+        onboarding.save(update_fields=["status", "run_lease_until", "finished_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=f"onboarding.{status}",
+            business=onboarding.client_business,
+            target=onboarding,
+            summary=f"Onboarding of {onboarding.name}: {onboarding.get_status_display().lower()}"
+            f" ({statuses.count(Step.DONE)} of {len(statuses)} steps done).",
+        )
+    return onboarding
+
+
+def _run_step(ctx: RunContext, step: OnboardingStep) -> str:
+    key = step.key
+    if key == "managed_business":
+        return _step_managed_business(ctx)
+    if key == "system_user":
+        return _step_system_user(ctx)
+    if key == "partner":
+        return _step_partner(ctx)
+    if key == "client_login":
+        return _step_client_login(ctx)
+    if key == "connection":
+        return _step_connection(ctx)
+    if key == "sync":
+        return _step_sync(ctx)
+    if key.startswith("assets:"):
+        return _step_discover(ctx, step)
+    if key.startswith("asset:"):
+        if ctx.onboarding.method == Onboarding.Method.ON_BEHALF_OF:
+            return _step_assign(ctx, step)
+        return _step_share(ctx, step)
+    raise ValueError(f"Unknown onboarding step {key!r}.")
+
+
+def _step_managed_business(ctx: RunContext) -> str:
+    from systemusers.obo import obo_relationship_create
+
+    token = ctx.user_token
+    if token is None:
+        raise Waiting(
+            "Waiting for a client admin's user token: paste it in the wizard, or send the "
+            "client's admin the Facebook Login link on this page."
+        )
+    name = obo_relationship_create(
+        agency=ctx.agency, client=ctx.client, user_token=token, app=ctx.app
+    )
+    return f"Meta created the relationship with {name or ctx.client.name}."
+
+
+def _obo_kinds(ctx: RunContext) -> list[str]:
+    return [item["kind"] for item in ctx.onboarding.requested]
+
+
+def _step_system_user(ctx: RunContext) -> str:
+    from systemusers.obo import obo_scopes, obo_system_user_create
+
+    system_user = obo_system_user_create(
+        agency=ctx.agency,
+        client=ctx.client,
+        app=ctx.app,
+        scopes=obo_scopes(_obo_kinds(ctx)),
+        actor=ctx.actor,
+    )
+    ctx.client.refresh_from_db()
+    return (
+        f"System user '{system_user.name}' ({system_user.meta_id}) created; its token is the "
+        f"client's connection."
+    )
+
+
+def _step_partner(ctx: RunContext) -> str:
+    if ctx.onboarding.method == Onboarding.Method.ON_BEHALF_OF:
+        from systemusers.obo import obo_partner_record
+
+        obo_partner_record(agency=ctx.agency, client=ctx.client, actor=ctx.actor)
+        return "Active, On Behalf Of."
+    confirmed = AssetAccess.objects.filter(
+        business=ctx.agency,
+        asset__owner_business=ctx.client,
+        access_status=AssetAccess.AccessStatus.CONFIRMED,
+        removed_at__isnull=True,
+    ).exists()
+    status = PartnerRelationship.Status.ACTIVE if confirmed else PartnerRelationship.Status.PENDING
+    with transaction.atomic():
+        relationship, _ = PartnerRelationship.objects.update_or_create(
+            agency=ctx.agency,
+            client=ctx.client,
+            defaults={"origin": PartnerRelationship.Origin.CLIENT_GRANT, "status": status},
+        )
+        audit_record(
+            actor=ctx.actor,
+            action="partner.client_grant",
+            business=ctx.client,
+            target=relationship,
+            summary=f"{ctx.client.name} shares assets with {ctx.agency.name} "
+            f"({relationship.get_status_display().lower()}).",
+        )
+    if not confirmed:
+        raise Waiting("Waiting for the client to share at least one asset with the agency.")
+    return "Active: the client shares assets with the agency."
+
+
+def _step_client_login(ctx: RunContext) -> str:
+    if ctx.user_token is not None:
+        return "The client's admin logged in; the portal shares the assets from their side."
+    pending = ctx.onboarding.steps.filter(key__startswith="asset").exclude(status=Step.DONE)
+    if ctx.onboarding.steps.filter(key__startswith="asset:").exists() and not pending.exists():
+        return "Not needed: the client shared the assets by hand."
+    raise Waiting(
+        "Waiting for the client: send them the instructions and the Login link on this page."
+    )
+
+
+def _step_connection(ctx: RunContext) -> str:
+    from businesses.connect import business_connect
+
+    token = ctx.user_token
+    if token is None:
+        if AccessToken.objects.filter(
+            business=ctx.client, purpose=AccessToken.Purpose.CONNECTION, is_active=True
+        ).exists():
+            return "The client already has a connection token."
+        raise Waiting(
+            "No token for the client's own Business Manager yet: the client's admin can log in "
+            "with the link on this page (the agency still reaches the shared assets)."
+        )
+    business_connect(
+        business_meta_id=ctx.client.meta_id,
+        app=ctx.app,
+        token=token,
+        actor=ctx.actor,
+        name=ctx.client.name,
+    )
+    return "The client admin's long-lived token is the client's connection."
+
+
+def _step_sync(ctx: RunContext) -> str:
+    from businesses.sync import business_sync_request
+
+    run = business_sync_request(business=ctx.client, trigger="onboarding", actor=ctx.actor)
+    return f"Sync #{run.pk} queued; the client's assets appear when it finishes."
+
+
+def _step_discover(ctx: RunContext, step: OnboardingStep) -> str:
+    """Expand "every <kind> the client owns" into one step per asset, with the client's token."""
+    kind = step.asset_kind
+    graph = ctx.user_graph()
+    nodes = list(ops.iter_assets(graph, ctx.client.meta_id, kind, "owned"))
+    how = (
+        "system user gets"
+        if ctx.onboarding.method == Onboarding.Method.ON_BEHALF_OF
+        else "agency gets"
+    )
+    existing = set(ctx.onboarding.steps.values_list("key", flat=True))
+    new = []
+    for node in nodes:
+        if f"asset:{kind}:{node.id}" in existing:
+            continue
+        new_step = _asset_step(ctx.onboarding, kind, node.id, step.tasks, step.position, how)
+        new_step.label = (
+            f"{_kind_label(kind)} '{node.name}' ({node.id}): {how} {', '.join(step.tasks)}"
+        )
+        new_step.data = {"name": node.name}
+        new.append(new_step)
+    OnboardingStep.objects.bulk_create(new)
+    if not nodes:
+        return f"The client owns no {_kind_label(kind).lower()}s."
+    return f"Found {len(nodes)} {_kind_label(kind).lower()}{'s' if len(nodes) != 1 else ''}."
+
+
+def _step_assign(ctx: RunContext, step: OnboardingStep) -> str:
+    from systemusers.obo import obo_asset_assign, obo_system_user
+
+    system_user = obo_system_user(ctx.client)
+    if system_user is None or not system_user.meta_id:
+        raise Waiting("Waits for the client's system user.")
+    token = ctx.user_token
+    if token is None:
+        raise Waiting("Waiting for the client admin's user token to assign assets.")
+    applied = obo_asset_assign(
+        client=ctx.client,
+        system_user=system_user,
+        asset_id=step.asset_meta_id,
+        tasks=step.tasks,
+        user_token=token,
+        app=ctx.app,
+    )
+    onboarding_record_asset(
+        ctx=ctx,
+        kind=step.asset_kind,
+        asset_id=step.asset_meta_id,
+        name=step.data.get("name", ""),
+        system_user=system_user,
+        tasks=step.tasks,
+        applied=applied,
+    )
+    return f"Applied: {', '.join(applied)}."
+
+
+def _agency_sees(ctx: RunContext, kind: str) -> dict[str, Any]:
+    """The client's assets of one kind the agency has access to, by id (one listing per kind)."""
+    cache_key = f"client:{kind}"
+    if cache_key not in ctx._clients:
+        ctx._clients[cache_key] = {
+            node.id: node
+            for node in ops.iter_assets(ctx.agency_graph(), ctx.agency.meta_id, kind, "client")
+        }
+    return ctx._clients[cache_key]
+
+
+def _step_share(ctx: RunContext, step: OnboardingStep) -> str:
+    """Client grants: with the client admin's token, share from the owner's side (POST
+    /{asset}/agencies, DOMAIN decision 7); without it, look whether the client shared it."""
+    kind, asset_id, tasks = step.asset_kind, step.asset_meta_id, step.tasks
+    needs_approval = False
+    if ctx.user_token is not None and not step.data.get("shared"):
+        needs_approval = ops.share_with_agency(
+            ctx.user_graph(), asset_id, ctx.agency.meta_id, tasks
+        )
+        _set_step(step, Step.RUNNING, "", shared=True)
+    node = _agency_sees(ctx, kind).get(asset_id)
+    if node is None:
+        # The listing above was read before this share; read once more for this asset.
+        ctx._clients.pop(f"client:{kind}", None)
+        node = _agency_sees(ctx, kind).get(asset_id)
+    if node is None or (node.access_status and node.access_status != "CONFIRMED"):
+        if needs_approval or node is not None:
+            raise Waiting("Shared; waiting for an admin to approve the request in Meta.")
+        raise Waiting(
+            f"Waiting for the client to share it with Business ID {ctx.agency.meta_id} "
+            f"({', '.join(tasks)})."
+        )
+    missing = set(tasks) - set(node.permitted_tasks)
+    if node.permitted_tasks and missing:
+        raise ValueError(
+            f"Shared with {', '.join(node.permitted_tasks)}, but {', '.join(sorted(missing))} "
+            "is missing: ask the client to share it again with the full access."
+        )
+    onboarding_record_asset(
+        ctx=ctx,
+        kind=kind,
+        asset_id=asset_id,
+        name=node.name,
+        permitted=list(node.permitted_tasks) or tasks,
+    )
+    return f"Shared with the agency: {', '.join(node.permitted_tasks) or ', '.join(tasks)}."
+
+
+def onboarding_record_asset(
+    *,
+    ctx: RunContext,
+    kind: str,
+    asset_id: str,
+    name: str = "",
+    system_user=None,
+    tasks: list[str] | None = None,
+    applied: list[str] | None = None,
+    permitted: list[str] | None = None,
+) -> Asset:
+    """Record what onboarding just did in Meta (read back), so the asset shows up before the
+    first sync finishes; the sync upserts the same rows by the same keys."""
+    now = timezone.now()
+    with transaction.atomic():
+        asset, _ = Asset.objects.get_or_create(
+            kind=kind,
+            meta_id=asset_id,
+            defaults={
+                "name": name,
+                "owner_business": ctx.client,
+                "owner_meta_id": ctx.client.meta_id,
+                "last_seen_at": now,
+            },
+        )
+        if name and not asset.name:
+            asset.name = name
+            asset.save(update_fields=["name", "updated_at"])
+        AssetAccess.objects.get_or_create(
+            asset=asset,
+            business=ctx.client,
+            defaults={"access_type": AssetAccess.AccessType.OWNER},
+        )
+        if permitted is not None:
+            AssetAccess.objects.update_or_create(
+                asset=asset,
+                business=ctx.agency,
+                defaults={
+                    "access_type": AssetAccess.AccessType.AGENCY,
+                    "access_status": AssetAccess.AccessStatus.CONFIRMED,
+                    "permitted_tasks": permitted,
+                    "removed_at": None,
+                },
+            )
+        if system_user is not None:
+            grant = (
+                Grant.objects.filter(asset=asset, system_user=system_user, asset_group=None)
+                .exclude(push_state=PushState.REMOVED)
+                .first()
+            ) or Grant(asset=asset, system_user=system_user, business=ctx.client)
+            grant.tasks = tasks or []
+            grant.applied_tasks = applied or []
+            grant.push_state = PushState.IN_SYNC
+            grant.push_error = ""
+            grant.last_pushed_at = grant.verified_at = now
+            grant.save()
+        audit_record(
+            actor=ctx.actor,
+            action="onboarding.asset",
+            business=ctx.client,
+            target=asset,
+            summary=(
+                f"Onboarding: {system_user.name} holds {', '.join(applied or [])} on {asset}."
+                if system_user is not None
+                else f"Onboarding: {ctx.agency.name} has {', '.join(permitted or [])} on {asset}."
+            ),
+        )
+    return asset

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from businesses.advisor import BY_SLUG, USE_CASES
+from businesses.models import DeveloperApp
+from businesses.portal.common import render_page
+
+
+def advisor(request: HttpRequest) -> HttpResponse:
+    case = BY_SLUG.get(request.GET.get("use_case", ""))
+    across = request.GET.get("across") == "1"
+    return render_page(
+        request,
+        "portal/advisor.html",
+        {
+            "use_cases": USE_CASES,
+            "case": case,
+            "across": across,
+            "advanced": case.advanced_needed(across) if case else None,
+            "apps": DeveloperApp.objects.order_by("name"),
+        },
+        title="Permission advisor",
+    )

@@ -1,0 +1,246 @@
+"""Forms of the portal pages: they check the shape of what was typed and nothing more. The
+services behind them check everything again and decide."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from assets.models import AssetKind, TaskPreset
+from businesses.models import Onboarding
+
+BM_ID_HELP = "Digits only, as shown in Business Settings → Business info (e.g. 1234567890123456)."
+digits_only = RegexValidator(
+    r"^[0-9]{1,32}$", "Business Manager ID: digits only (1 to 32), e.g. 1234567890123456."
+)
+
+# Kinds a client can share with a partner and give a system user tasks on (DOMAIN §2.4).
+ONBOARDING_KINDS: tuple[str, ...] = (
+    AssetKind.AD_ACCOUNT,
+    AssetKind.PAGE,
+    AssetKind.PIXEL,
+    AssetKind.CATALOG,
+    AssetKind.INSTAGRAM_ACCOUNT,
+)
+MAX_IDS_PER_KIND = 100
+
+
+class ClientDetailsForm(forms.Form):
+    name = forms.CharField(
+        label="Client name",
+        max_length=255,
+        strip=True,
+        error_messages={
+            "required": "Client name: enter the client's name.",
+            "max_length": "Client name: at most %(limit_value)d characters (it has %(show_value)d).",
+        },
+    )
+    contact_name = forms.CharField(
+        label="Contact person",
+        max_length=255,
+        required=False,
+        error_messages={
+            "max_length": "Contact person: at most %(limit_value)d characters (it has %(show_value)d)."
+        },
+    )
+    contact_email = forms.EmailField(
+        label="Contact email",
+        required=False,
+        max_length=254,
+        error_messages={"invalid": "Contact email: enter an address like name@example.com."},
+    )
+    client_meta_id = forms.CharField(
+        label="Business Manager ID",
+        max_length=32,
+        help_text=BM_ID_HELP,
+        error_messages={
+            "required": "Business Manager ID: enter the client's Business Manager ID.",
+            "max_length": "Business Manager ID: at most %(limit_value)d digits (it has %(show_value)d).",
+        },
+    )
+
+    # Write-only, like every token field: never rendered back, stored encrypted by the service.
+    client_admin_token = forms.CharField(
+        label="Client admin's user token (only if Meta does not show the agency this ID)",
+        required=False,
+        strip=True,
+        max_length=1024,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=(
+            "Meta shows a Business Manager only to its own people and its partners. For a new "
+            "client with no link to the agency yet, paste a user token of one of its admins: "
+            "the ID is checked with it, and On Behalf Of uses it later."
+        ),
+        error_messages={
+            "max_length": "Client admin's user token: at most %(limit_value)d characters."
+        },
+    )
+
+    def clean_client_admin_token(self) -> str:
+        token = self.cleaned_data["client_admin_token"]
+        if token and (any(ch.isspace() for ch in token) or len(token) < 20):
+            raise forms.ValidationError(
+                "Client admin's user token: this is not a Meta access token "
+                "(expected 20–1024 characters, no spaces)."
+            )
+        return token
+
+    def clean_client_meta_id(self) -> str:
+        # People paste ids with spaces in them; only those are forgiven. [0-9] and not \d:
+        # other scripts' digits are not a Meta id.
+        value = re.sub(r"\s", "", self.cleaned_data["client_meta_id"])
+        digits_only(value)
+        return value
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if any(ord(ch) < 32 for ch in name):
+            raise forms.ValidationError("Client name: no control characters (tabs, line breaks).")
+        return name
+
+
+class MethodForm(forms.Form):
+    method = forms.ChoiceField(
+        label="Access method",
+        choices=Onboarding.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Access method: choose how the agency gets access.",
+            "invalid_choice": "Access method: %(value)s is not one of the offered methods.",
+        },
+    )
+    # Write-only: never rendered back (render_value=False), stored encrypted by the service.
+    client_admin_token = forms.CharField(
+        label="Client admin's user token (On Behalf Of)",
+        required=False,
+        strip=True,
+        max_length=1024,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=(
+            "A user token of an admin of the client's Business Manager, with business_management "
+            "(from Facebook Login through the agency's app). Or leave empty and send the client "
+            "admin the Login link instead."
+        ),
+        error_messages={
+            "max_length": "Client admin's user token: at most %(limit_value)d characters."
+        },
+    )
+
+    def clean_client_admin_token(self) -> str:
+        token = self.cleaned_data["client_admin_token"]
+        if token and (any(ch.isspace() for ch in token) or len(token) < 20):
+            raise forms.ValidationError(
+                "Client admin's user token: this is not a Meta access token "
+                "(expected 20–1024 characters, no spaces)."
+            )
+        return token
+
+
+def preset_choices(kind: str) -> list[tuple[str, str]]:
+    rows = TaskPreset.objects.filter(asset_kind=kind).order_by("pk")
+    return [("", "Not needed")] + [(p.slug, f"{p.label} — {', '.join(p.tasks)}") for p in rows]
+
+
+class AssetsForm(forms.Form):
+    """One preset choice and an optional id list per kind of asset."""
+
+    def __init__(self, *args, presets: dict[str, list[tuple[str, str]]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        presets = presets or {kind: preset_choices(kind) for kind in ONBOARDING_KINDS}
+        for kind in ONBOARDING_KINDS:
+            label = AssetKind(kind).label
+            self.fields[f"{kind}_preset"] = forms.ChoiceField(
+                label=f"{label}s: access",
+                choices=presets[kind],
+                required=False,
+                error_messages={
+                    "invalid_choice": f"{label}s: %(value)s is not one of the offered presets."
+                },
+            )
+            example = "act_1234567890" if kind == AssetKind.AD_ACCOUNT else "1234567890"
+            self.fields[f"{kind}_ids"] = forms.CharField(
+                label=f"{label} ids",
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2, "cols": 50, "placeholder": example}),
+                help_text=f"Optional, comma or line separated (e.g. {example}). Empty = all of "
+                "them the client owns.",
+                error_messages={"max_length": f"{label} ids: at most %(limit_value)d characters."},
+            )
+
+    def kind_rows(self):
+        return [
+            (AssetKind(kind).label, self[f"{kind}_preset"], self[f"{kind}_ids"])
+            for kind in ONBOARDING_KINDS
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        items = []
+        for kind in ONBOARDING_KINDS:
+            preset = cleaned.get(f"{kind}_preset") or ""
+            raw = cleaned.get(f"{kind}_ids") or ""
+            ids = [part for part in re.split(r"[\s,;]+", raw) if part]
+            label = AssetKind(kind).label
+            if ids and not preset:
+                self.add_error(f"{kind}_preset", f"{label}s: choose the access for the ids given.")
+                continue
+            if not preset:
+                continue
+            if len(ids) > MAX_IDS_PER_KIND:
+                self.add_error(f"{kind}_ids", f"{label} ids: at most {MAX_IDS_PER_KIND} ids.")
+                continue
+            pattern = r"^act_[0-9]{1,32}$" if kind == AssetKind.AD_ACCOUNT else r"^[0-9]{1,32}$"
+            bad = [i for i in ids if not re.match(pattern, i, flags=re.ASCII)]
+            if bad:
+                shape = (
+                    "'act_' followed by digits" if kind == AssetKind.AD_ACCOUNT else "digits only"
+                )
+                self.add_error(
+                    f"{kind}_ids",
+                    f"{label} ids: {', '.join(bad[:5])} {'is' if len(bad) == 1 else 'are'} not "
+                    f"a valid id ({shape}).",
+                )
+                continue
+            items.append({"kind": kind, "preset": preset, "asset_ids": list(dict.fromkeys(ids))})
+        if not self.errors and not items:
+            raise forms.ValidationError(
+                "Choose the access the agency needs on at least one kind of asset."
+            )
+        cleaned["items"] = items
+        return cleaned
+
+    @classmethod
+    def initial_from(cls, items: list[dict]) -> dict[str, str]:
+        initial = {}
+        for item in items:
+            initial[f"{item['kind']}_preset"] = item["preset"]
+            initial[f"{item['kind']}_ids"] = "\n".join(item.get("asset_ids") or [])
+        return initial
+
+
+class AccessReportForm(forms.Form):
+    asset_id = forms.CharField(
+        label="Asset id",
+        max_length=40,
+        help_text="An ad account (act_… or its digits), Page, pixel, catalog or Instagram id.",
+        validators=[
+            RegexValidator(
+                r"^(act_)?[0-9]{1,32}$", "Asset id: digits, or 'act_' and digits for an ad account."
+            )
+        ],
+        error_messages={"required": "Asset id: enter the id of the asset you cannot see."},
+    )
+
+
+class OffboardForm(forms.Form):
+    email = forms.EmailField(
+        label="Email of the person leaving",
+        max_length=254,
+        error_messages={
+            "required": "Email: enter the email of the person who left.",
+            "invalid": "Email: enter an address like name@example.com.",
+        },
+    )
