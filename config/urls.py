@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # The portal's front door is the staff home page (behind the admin login).
+    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     # Before the admin: its catch-all would otherwise swallow /admin/portal/.
     path("admin/portal/", include("businesses.portal.urls")),
     path("admin/", admin.site.urls),
