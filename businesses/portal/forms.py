@@ -27,6 +27,30 @@ ONBOARDING_KINDS: tuple[str, ...] = (
 MAX_IDS_PER_KIND = 100
 
 
+def client_admin_token_field(*, label: str, help_text: str) -> forms.CharField:
+    """A write-only token field: never rendered back, stored encrypted by the service."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=True,
+        max_length=1024,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=help_text,
+        error_messages={
+            "max_length": "Client admin's user token: at most %(limit_value)d characters."
+        },
+    )
+
+
+def clean_client_admin_token(token: str) -> str:
+    if token and (any(ch.isspace() for ch in token) or len(token) < 20):
+        raise forms.ValidationError(
+            "Client admin's user token: this is not a Meta access token "
+            "(expected 20–1024 characters, no spaces)."
+        )
+    return token
+
+
 class ClientDetailsForm(forms.Form):
     name = forms.CharField(
         label="Client name",
@@ -61,31 +85,17 @@ class ClientDetailsForm(forms.Form):
         },
     )
 
-    # Write-only, like every token field: never rendered back, stored encrypted by the service.
-    client_admin_token = forms.CharField(
+    client_admin_token = client_admin_token_field(
         label="Client admin's user token (only if Meta does not show the agency this ID)",
-        required=False,
-        strip=True,
-        max_length=1024,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=(
             "Meta shows a Business Manager only to its own people and its partners. For a new "
             "client with no link to the agency yet, paste a user token of one of its admins: "
             "the ID is checked with it, and On Behalf Of uses it later."
         ),
-        error_messages={
-            "max_length": "Client admin's user token: at most %(limit_value)d characters."
-        },
     )
 
     def clean_client_admin_token(self) -> str:
-        token = self.cleaned_data["client_admin_token"]
-        if token and (any(ch.isspace() for ch in token) or len(token) < 20):
-            raise forms.ValidationError(
-                "Client admin's user token: this is not a Meta access token "
-                "(expected 20–1024 characters, no spaces)."
-            )
-        return token
+        return clean_client_admin_token(self.cleaned_data["client_admin_token"])
 
     def clean_client_meta_id(self) -> str:
         # People paste ids with spaces in them; only those are forgiven. [0-9] and not \d:
@@ -111,31 +121,17 @@ class MethodForm(forms.Form):
             "invalid_choice": "Access method: %(value)s is not one of the offered methods.",
         },
     )
-    # Write-only: never rendered back (render_value=False), stored encrypted by the service.
-    client_admin_token = forms.CharField(
+    client_admin_token = client_admin_token_field(
         label="Client admin's user token (On Behalf Of)",
-        required=False,
-        strip=True,
-        max_length=1024,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=(
             "A user token of an admin of the client's Business Manager, with business_management "
             "(from Facebook Login through the agency's app). Or leave empty and send the client "
             "admin the Login link instead."
         ),
-        error_messages={
-            "max_length": "Client admin's user token: at most %(limit_value)d characters."
-        },
     )
 
     def clean_client_admin_token(self) -> str:
-        token = self.cleaned_data["client_admin_token"]
-        if token and (any(ch.isspace() for ch in token) or len(token) < 20):
-            raise forms.ValidationError(
-                "Client admin's user token: this is not a Meta access token "
-                "(expected 20–1024 characters, no spaces)."
-            )
-        return token
+        return clean_client_admin_token(self.cleaned_data["client_admin_token"])
 
 
 def preset_choices(kind: str) -> list[tuple[str, str]]:
