@@ -25,8 +25,9 @@ def business_sync_task(self, business_id: int, run_id: int | None = None) -> str
         trigger=SyncRun.Trigger.SCHEDULE,
         actor=Actor.task("sync"),
     )
-    if run.status == SyncRun.Status.PAUSED and run.paused_until:
-        # Throttled: come back when Meta says, without holding a worker meanwhile.
+    if run.status == SyncRun.Status.PAUSED and run.paused_until and not self.request.is_eager:
+        # Throttled: come back when Meta says, without holding a worker meanwhile. (Run eagerly,
+        # without a broker, a re-queue would run at once, find the pause and recurse.)
         delay = max(1.0, (run.paused_until - timezone.now()).total_seconds())
         business_sync_task.apply_async((business_id, None), countdown=delay)
     return run.status

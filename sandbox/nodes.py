@@ -69,7 +69,7 @@ KNOWN_FIELDS: dict[str, set[str]] = {
             "access_status"},
     "offline_event_set": {"business", "event_stats", "is_restricted_use", "valid_entries",
                           "permitted_tasks", "access_type", "access_status"},
-    "custom_conversion": {"rule", "event_source_type", "default_conversion_value",
+    "custom_conversion": {"pixel", "rule", "event_source_type", "default_conversion_value",
                           "is_unavailable", "first_fired_time", "last_fired_time",
                           "retention_days", "data_sources", "description"},
     "instagram_account": {"profile_pic", "permitted_tasks", "access_type", "access_status"},

@@ -15,6 +15,19 @@ def one_line(exc: ValidationError) -> str:
 
 
 class OperatorCommand(BaseCommand):
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        """Bad arguments get one line (argparse would print the whole usage block first)."""
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        usage_error = parser.error
+
+        def error(message: str):
+            if not parser.called_from_command_line:
+                usage_error(message)  # raises CommandError for call_command
+            parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+        parser.error = error
+        return parser
+
     def read_secret(self, what: str) -> str:
         """Secrets come from standard input, never from arguments (they would sit in ps)."""
         if sys.stdin is None or sys.stdin.closed:

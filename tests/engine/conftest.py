@@ -1,0 +1,144 @@
+"""The engine's cast: the sandbox (a stand-in Meta on loopback), the agency's app registered
+with the sandbox's id and secret, and the agency plus its three clients connected with the
+tokens the sandbox issued. Tests never sleep: the client's sleep is injected (``no_sleep``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+
+from businesses.actors import Actor
+from businesses.apps_service import developer_app_register
+from businesses.connect import business_connect
+from businesses.models import Business, DeveloperApp, SyncRun
+from businesses.sync import business_sync
+from sandbox.faults import FaultPlan
+from sandbox.scenarios import demo
+from sandbox.server import SandboxServer
+from sandbox.world import World
+
+
+@dataclass
+class Cast:
+    """Northwind Media (the agency) and its clients Acme, Blue Harbor and Cedar & Pine."""
+
+    app: DeveloperApp
+    agency: Business
+    acme: Business
+    blue_harbor: Business
+    cedar_pine: Business
+
+    @property
+    def businesses(self) -> list[Business]:
+        return [self.agency, self.acme, self.blue_harbor, self.cedar_pine]
+
+
+class Sleeps:
+    """Records the waits the Graph client asked for instead of waiting them."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def no_sleep() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def access_level() -> str:
+    return "standard"
+
+
+@pytest.fixture
+def world() -> World:
+    return demo()
+
+
+@pytest.fixture
+def sb(world: World, settings) -> Iterator[SandboxServer]:
+    """A running sandbox, with the portal's Graph URL pointed at it."""
+    with SandboxServer(world=world, faults=FaultPlan()) as server:
+        settings.META_GRAPH_URL = server.base_url
+        yield server
+
+
+@pytest.fixture
+def app(sb: SandboxServer, access_level: str, db) -> DeveloperApp:
+    creds = sb.credentials
+    registered, _ = developer_app_register(
+        app_meta_id=creds["app_id"],
+        name="Northwind Media BM Portal",
+        access_level=access_level,
+        secret=creds["app_secret"],
+        actor=Actor.command("test"),
+    )
+    return registered
+
+
+@pytest.fixture
+def cast(sb: SandboxServer, app: DeveloperApp) -> Cast:
+    creds = sb.credentials
+    actor = Actor.command("test")
+    agency = business_connect(
+        business_meta_id=creds["agency_business_id"],
+        app=app,
+        token=creds["admin_system_user_token"],
+        is_agency=True,
+        actor=actor,
+    )
+    clients = [
+        business_connect(
+            business_meta_id=client["business_id"],
+            app=app,
+            token=client["admin_user_token"],
+            actor=actor,
+        )
+        for client in creds["clients"]
+    ]
+    app.refresh_from_db()
+    return Cast(app, agency, *clients)
+
+
+def sync_all(cast: Cast, sleep: Sleeps) -> list[SyncRun]:
+    """Sync every business once, clients before the agency: the agency cannot list what its
+    clients share of some kinds (no client_instagram edge in the contract), so it learns of
+    those assets from its clients' syncs."""
+    order = [cast.acme, cast.blue_harbor, cast.cedar_pine, cast.agency]
+    return [business_sync(business_id=b.pk, sleep=sleep) for b in order]
+
+
+BROKER = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_broker() -> Iterator[redis.Redis]:
+    """This process's Celery app publishing to Redis db 15 instead of running tasks eagerly:
+    a task queued here is a message there (for a worker, or for the test to read)."""
+    from config.celery_app import app as celery_app
+
+    store = redis.Redis.from_url(BROKER)
+    store.flushdb()
+    before = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = BROKER, False
+    forget_broker_connections(celery_app)
+    try:
+        yield store
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.task_always_eager = before
+        forget_broker_connections(celery_app)
+        store.flushdb()
+        store.close()
+
+
+def forget_broker_connections(celery_app) -> None:
+    """The app caches its connection and producer pools on first use (even an eager task makes
+    them, for the default broker): drop them so the next send uses the configured broker."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
