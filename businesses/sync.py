@@ -53,6 +53,7 @@ from businesses.models import (
     SyncRun,
 )
 from graph import (
+    BadRequestError,
     GraphClient,
     GraphError,
     Page,
@@ -259,6 +260,8 @@ class Syncer:
         self.drift: list[DriftEvent] = []
         self.known_businesses: dict[str, int] = dict(Business.objects.values_list("meta_id", "pk"))
         self.access_listings: dict[tuple[str, str], Listing] = defaultdict(Listing)
+        self.listings = ops.business_listings()
+        self.first_pages: dict[str, ops.FirstPage] | None = None
 
     # --- driver ---------------------------------------------------------------------------
 
@@ -340,8 +343,29 @@ class Syncer:
 
     # --- the business node ----------------------------------------------------------------
 
+    def listing_pages(
+        self, edge: str, fallback: Callable[[], Iterator[Page[Any]]]
+    ) -> Iterator[Page[Any]]:
+        """A listing's pages: from its prefetched first page when there is one, else read alone."""
+        if self.first_pages is not None and edge in self.first_pages:
+            return ops.continue_pages(self.client, self.listings[edge], self.first_pages.pop(edge))
+        return fallback()
+
     def sync_business_node(self) -> None:
-        node = ops.get_business(self.client, self.business.meta_id)
+        """Read the business node and the first page of every listing in one request (field
+        expansion); if Meta refuses the combined request, each listing is read on its own."""
+        try:
+            node, self.first_pages = ops.read_first_pages(
+                self.client, self.business.meta_id, self.listings.values()
+            )
+        except (BadRequestError, PermissionMissingError) as err:
+            logger.info(
+                "Expanded read of %s refused (%s); reading listings one by one.",
+                self.business.meta_id,
+                err.code,
+            )
+            self.first_pages = None
+            node = ops.get_business(self.client, self.business.meta_id)
         changes = {
             "name": node.name or self.business.name,
             "verification_status": node.verification_status or self.business.verification_status,
@@ -511,10 +535,11 @@ class Syncer:
         listing = self.access_listings[(kind, access_type)]
         confirmed = Listing()
         try:
-            for nodes in self.pages(
-                ops.iter_asset_pages(self.client, self.business.meta_id, kind, relation),
-                confirmed,
-            ):
+            pages = self.listing_pages(
+                ops.asset_edge(kind, relation),
+                lambda: ops.iter_asset_pages(self.client, self.business.meta_id, kind, relation),
+            )
+            for nodes in self.pages(pages, confirmed):
                 if relation == "owned":
                     # Some owned_* listings (offline event sets) also hold assets shared with
                     # the business: those are another business's, never this one's to own.
@@ -561,7 +586,13 @@ class Syncer:
         self, kind: str, relation: str, access_type: str, listing: Listing, read: Listing
     ) -> None:
         for requests in self.pages(
-            ops.iter_pending_asset_pages(self.client, self.business.meta_id, kind, relation), read
+            self.listing_pages(
+                ops.PENDING_EDGES[(kind, relation)][0],
+                lambda: ops.iter_pending_asset_pages(
+                    self.client, self.business.meta_id, kind, relation
+                ),
+            ),
+            read,
         ):
             nodes = [
                 AssetNode(id=r.asset_id, kind=kind, name=r.asset_name or "")
@@ -684,7 +715,11 @@ class Syncer:
             for p in BusinessUser.objects.filter(business=self.business, meta_id__isnull=False)
         }
         for nodes in self.pages(
-            ops.iter_business_user_pages(self.client, self.business.meta_id), listing
+            self.listing_pages(
+                "business_users",
+                lambda: ops.iter_business_user_pages(self.client, self.business.meta_id),
+            ),
+            listing,
         ):
             to_create, to_update = [], []
             for node in nodes:
@@ -768,7 +803,11 @@ class Syncer:
             )
         }
         for nodes in self.pages(
-            ops.iter_pending_user_pages(self.client, self.business.meta_id), listing
+            self.listing_pages(
+                "pending_users",
+                lambda: ops.iter_pending_user_pages(self.client, self.business.meta_id),
+            ),
+            listing,
         ):
             to_create = []
             for node in nodes:
@@ -809,7 +848,12 @@ class Syncer:
         System users are never marked removed: Meta cannot delete them (DOMAIN decision 4)."""
         level = access_level_of(self.business)
         seen_over_cap = False
-        for nodes in self.pages(ops.iter_system_user_pages(self.client, self.business.meta_id)):
+        for nodes in self.pages(
+            self.listing_pages(
+                "system_users",
+                lambda: ops.iter_system_user_pages(self.client, self.business.meta_id),
+            )
+        ):
             with transaction.atomic():
                 existing = {
                     su.meta_id: su
@@ -874,8 +918,18 @@ class Syncer:
 
     def sync_partners(self) -> None:
         for pages, as_agency in (
-            (ops.iter_client_pages(self.client, self.business.meta_id), True),
-            (ops.iter_agency_pages(self.client, self.business.meta_id), False),
+            (
+                self.listing_pages(
+                    "clients", lambda: ops.iter_client_pages(self.client, self.business.meta_id)
+                ),
+                True,
+            ),
+            (
+                self.listing_pages(
+                    "agencies", lambda: ops.iter_agency_pages(self.client, self.business.meta_id)
+                ),
+                False,
+            ),
         ):
             for nodes in self.pages(pages):
                 for node in nodes:
@@ -910,7 +964,12 @@ class Syncer:
     # --- asset groups -----------------------------------------------------------------------
 
     def sync_asset_groups(self) -> None:
-        for nodes in self.pages(ops.iter_asset_group_pages(self.client, self.business.meta_id)):
+        for nodes in self.pages(
+            self.listing_pages(
+                "business_asset_groups",
+                lambda: ops.iter_asset_group_pages(self.client, self.business.meta_id),
+            )
+        ):
             for node in nodes:
                 fields = {
                     "business": self.business,
