@@ -3,10 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
 from businesses import scoping
@@ -22,6 +24,8 @@ from businesses.models import (
     DeveloperApp,
     DriftEvent,
     GraphCall,
+    Onboarding,
+    OnboardingStep,
     PartnerRelationship,
     StaffAssignment,
     SyncRun,
@@ -469,3 +473,46 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ("summary", "actor_label", "business__name", "target_id")
     date_hierarchy = "at"
     show_full_result_count = False
+
+
+class OnboardingStepInline(admin.TabularInline):
+    model = OnboardingStep
+    extra = 0
+    fields = ("position", "label", "status", "message", "attempts", "updated_at")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("position",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Onboarding)
+class OnboardingAdmin(ReadOnlyAdmin):
+    """Onboardings are run from the staff pages; here they are only looked at."""
+
+    list_display = (
+        "name",
+        "client_meta_id",
+        "method",
+        "status",
+        "created_by",
+        "created_at",
+        "status_page",
+    )
+    list_filter = ("method", "status")
+    list_select_related = ("created_by", "client_business")
+    search_fields = ("name", "client_meta_id", "contact_email")
+    exclude = ("oauth_state", "login_token")
+    inlines = (OnboardingStepInline,)
+
+    def scope_queryset(self, qs, user):
+        if user.is_superuser:
+            return qs
+        visible = scoping.assigned_business_ids(user)
+        return qs.filter(Q(client_business__in=visible) | Q(created_by=user))
+
+    @admin.display(description="status page")
+    def status_page(self, obj: Onboarding) -> str:
+        url = reverse("portal:onboarding_status", args=[obj.pk])
+        return format_html('<a href="{}">open</a>', url)

@@ -8,12 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assets.models import AssetAccess, AssetGroup, AssetKind
+from assets.models import AssetAccess, AssetGroup, AssetKind, TaskPreset
 from businesses.models import (
     AccessToken,
     AuditEvent,
     DriftEvent,
     GraphCall,
+    Onboarding,
     PartnerRelationship,
     StaffAssignment,
     SyncRun,
@@ -21,6 +22,7 @@ from businesses.models import (
 from tests.factories import (
     AssetFactory,
     BusinessFactory,
+    DeveloperAppFactory,
     GrantFactory,
     PersonFactory,
     StaffFactory,
@@ -82,6 +84,22 @@ def _make(model: str, business, n: int) -> None:
             )
         elif model == "systemusers_systemuser":
             SystemUserFactory(business=business)
+        elif model == "businesses_developerapp":
+            DeveloperAppFactory(owner_business=business)
+        elif model == "businesses_onboarding":
+            Onboarding.objects.create(
+                agency=business,
+                client_business=business,
+                client_meta_id=meta_id(),
+                name=f"Client {i}",
+            )
+        elif model == "assets_taskpreset":
+            TaskPreset.objects.create(
+                slug=f"preset-{meta_id()}",
+                label=f"Preset {i}",
+                asset_kind="page",
+                tasks=["ANALYZE"],
+            )
 
 
 MODELS = [
@@ -99,6 +117,9 @@ MODELS = [
     "assets_assetgroup",
     "assets_grant",
     "systemusers_systemuser",
+    "businesses_developerapp",
+    "businesses_onboarding",
+    "assets_taskpreset",
 ]
 
 
