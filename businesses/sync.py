@@ -96,6 +96,15 @@ PENDING_LISTED = frozenset(
     (kind, AssetAccess.AccessType.OWNER if relation == "owned" else AssetAccess.AccessType.AGENCY)
     for kind, relation in PENDING
 )
+# Asset groups report tasks per kind (adaccount_tasks, …): the kind each parameter covers.
+GROUP_TASK_KINDS = {
+    "adaccount": AssetKind.AD_ACCOUNT,
+    "page": AssetKind.PAGE,
+    "pixel": AssetKind.PIXEL,
+    "catalog": AssetKind.CATALOG,
+    "offline_conversion_data_set": AssetKind.OFFLINE_EVENT_SET,
+    "instagram_account": AssetKind.INSTAGRAM_ACCOUNT,
+}
 # Per-asset edges are read in slices: bounded memory whatever the business's size.
 PER_ASSET_SLICE = 200
 
@@ -261,6 +270,7 @@ class Syncer:
         self.known_businesses: dict[str, int] = dict(Business.objects.values_list("meta_id", "pk"))
         self.access_listings: dict[tuple[str, str], Listing] = defaultdict(Listing)
         self.listings = ops.business_listings()
+        self._principal_cache: dict[str, tuple[str, int]] | None = None
         self.first_pages: dict[str, ops.FirstPage] | None = None
 
     # --- driver ---------------------------------------------------------------------------
@@ -998,6 +1008,78 @@ class Syncer:
                 if wanted != current:
                     group.assets.set(wanted)
                     self.run.updated_count += 1
+                self._sync_group_grants(group)
+
+    def _sync_group_grants(self, group: AssetGroup) -> None:
+        """The people and system users of an asset group hold its per-kind tasks on each of its
+        assets: recorded as grants through the group (derived, so replaced wholesale)."""
+        principals = self._principals()
+        members = list(group.assets.values_list("pk", "kind"))
+        wanted: dict[tuple[int, str, int], list[str]] = {}
+        for users in self.pages(
+            ops.iter_group_assigned_user_pages(self.client, group.meta_id, self.business.meta_id)
+        ):
+            for user in users:
+                key = principals.get(user.id)
+                if key is None:
+                    continue
+                for param, tasks in user.tasks_by_kind.items():
+                    kind = GROUP_TASK_KINDS.get(param)
+                    for asset_pk, asset_kind in members:
+                        if tasks and asset_kind == kind:
+                            wanted[(asset_pk, *key)] = sorted(tasks)
+        existing = {
+            (g.asset_id, "p" if g.person_id else "s", g.person_id or g.system_user_id): g
+            for g in Grant.objects.filter(asset_group=group)
+        }
+        now = timezone.now()
+        to_create = [
+            Grant(
+                asset_id=asset_pk,
+                business=self.business,
+                asset_group=group,
+                person_id=pk if who == "p" else None,
+                system_user_id=pk if who == "s" else None,
+                tasks=tasks,
+                applied_tasks=tasks,
+                origin=Grant.Origin.META,
+                push_state=PushState.IN_SYNC,
+                verified_at=now,
+            )
+            for (asset_pk, who, pk), tasks in wanted.items()
+            if (asset_pk, who, pk) not in existing
+        ]
+        changed = [
+            g for key, g in existing.items() if key in wanted and g.applied_tasks != wanted[key]
+        ]
+        for grant in changed:
+            key = (
+                grant.asset_id,
+                "p" if grant.person_id else "s",
+                grant.person_id or grant.system_user_id,
+            )
+            grant.tasks = grant.applied_tasks = wanted[key]
+            grant.updated_at = now
+        gone = [g.pk for key, g in existing.items() if key not in wanted]
+        with transaction.atomic():
+            Grant.objects.bulk_create(to_create)
+            Grant.objects.bulk_update(changed, ["tasks", "applied_tasks", "updated_at"])
+            Grant.objects.filter(pk__in=gone).delete()
+        # Derived rows: their churn follows group membership, so it counts as an update of the
+        # group's picture; removed_count stays the number of rows the sweeps marked removed.
+        self.run.created_count += len(to_create)
+        self.run.updated_count += len(changed) + len(gone)
+
+    def _principals(self) -> dict[str, tuple[str, int]]:
+        """Meta id → ("p", person pk) or ("s", system user pk), loaded once per sync."""
+        if self._principal_cache is None:
+            people = BusinessUser.objects.filter(business=self.business, meta_id__isnull=False)
+            system_users = SystemUser.objects.filter(business=self.business, meta_id__isnull=False)
+            self._principal_cache = {
+                **{meta: ("p", pk) for meta, pk in people.values_list("meta_id", "pk")},
+                **{meta: ("s", pk) for meta, pk in system_users.values_list("meta_id", "pk")},
+            }
+        return self._principal_cache
 
     # --- per-asset edges --------------------------------------------------------------------
 

@@ -22,9 +22,17 @@ from assets.models import PushState as PS
 from businesses.models import Business, BusinessUser, PartnerRelationship
 from businesses.sync import CLIENT_KINDS, OWNED_KINDS, PENDING
 from graph.operations import GROUP_EDGES
+from sandbox.tasks import GROUP_TASK_PARAMS
 from sandbox.world import World
 from systemusers.models import SystemUser
 
+# The per-kind task fields the sync asks asset groups for (graph.operations.GROUP_USER_FIELDS).
+REQUESTED_GROUP_PARAMS = {
+    "adaccount_tasks",
+    "page_tasks",
+    "pixel_tasks",
+    "offline_conversion_data_set_tasks",
+}
 PENDING_AGENCY_KINDS = {kind for kind, relation in PENDING if relation == "client"}
 
 
@@ -92,6 +100,18 @@ def _meta_business(world: World, b: str, in_portal: set[str], picture: dict) -> 
                 )
             )
             picture["asset_groups"].add((b, group.id, group.name, members))
+            for user_id, stored in group.users.items():
+                if world.member_business(user_id) != b:
+                    continue
+                for param, tasks in stored.items():
+                    kind = GROUP_TASK_PARAMS.get(param)
+                    if param not in REQUESTED_GROUP_PARAMS or not tasks:
+                        continue
+                    for asset_id in members:
+                        if world.assets[asset_id].kind == kind:
+                            picture["group_grants"].add(
+                                (b, group.id, asset_id, user_id, tuple(sorted(tasks)))
+                            )
 
 
 def portal(businesses: Iterable[Business]) -> dict[str, set[tuple[Any, ...]]]:
@@ -119,8 +139,20 @@ def portal(businesses: Iterable[Business]) -> dict[str, set[tuple[Any, ...]]]:
         kind="custom_conversion", removed_at__isnull=True
     ).select_related("parent"):
         picture["custom_conversions"].add((cc.meta_id, cc.parent.meta_id if cc.parent else None))
+    for grant in Grant.objects.filter(business__in=pks, asset_group__isnull=False).select_related(
+        "asset", "business", "person", "system_user", "asset_group"
+    ):
+        picture["group_grants"].add(
+            (
+                grant.business.meta_id,
+                grant.asset_group.meta_id,
+                grant.asset.meta_id,
+                grant.principal_meta_id,
+                tuple(sorted(grant.applied_tasks)),
+            )
+        )
     for grant in (
-        Grant.objects.filter(business__in=pks)
+        Grant.objects.filter(business__in=pks, asset_group__isnull=True)
         .exclude(push_state=PS.REMOVED)
         .select_related("asset", "business", "person", "system_user")
     ):
@@ -170,6 +202,7 @@ _KEYS = (
     "accesses",
     "custom_conversions",
     "grants",
+    "group_grants",
     "people",
     "invitations",
     "system_users",
