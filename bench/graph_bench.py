@@ -13,6 +13,7 @@ every grantable asset the business can act on (owned, or client with CONFIRMED a
    size), at least one, plus the per-asset edges as batch items, 50 per batch request. Its time
    is measured with a bare ``requests`` reader that makes exactly those calls and parses nothing.
 2. graph client: ``graph.operations`` on a ``GraphClient`` whose page_size is the sandbox's cap,
+   reading the business node with every listing's first page in one call (field expansion),
    per-asset edges through ``read_assigned_users`` (batches).
 3. per object: the official ``facebook-business`` SDK (its default page size, one
    ``get_assigned_users`` call per asset), or the same pattern with plain ``requests`` when the
@@ -278,9 +279,18 @@ def read_client(env: Env, slept: list[float] | None = None) -> Tally:
             sleep=sleep,
         ) as client:
             assets: list[str] = []
+            # As the sync does: the business node with every listing's first page in one call
+            # (field expansion), then each listing's own next pages.
+            expanded = ops.business_listings()
+            _node, first_pages = ops.read_first_pages(
+                client, target.business_id, [expanded[x.edge] for x in LISTINGS]
+            )
             for listing in LISTINGS:
                 count = 0
-                for page in listing.pages(client, target.business_id):
+                pages = ops.continue_pages(
+                    client, expanded[listing.edge], first_pages[listing.edge]
+                )
+                for page in pages:
                     count += len(page.items)
                     assets += [
                         node.id
@@ -606,7 +616,7 @@ def run_size(
             bare.rows,
         ),
         client=WayResult(
-            f"graph client (page_size={env.page_cap}, batch)",
+            f"graph client (page {env.page_cap}, expansion, batch)",
             mine.calls,
             mine.http,
             mine.seconds,
