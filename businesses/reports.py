@@ -8,9 +8,8 @@ from typing import Any
 from assets.models import Grant, PushState
 from businesses.models import Business
 
-ACCESS_REPORT_COLUMNS = [
-    "business_id",
-    "business_name",
+# The contract every access report keeps (command JSON, CSV downloads).
+ACCESS_REPORT_CORE_COLUMNS = (
     "asset_id",
     "asset_type",
     "asset_name",
@@ -18,6 +17,11 @@ ACCESS_REPORT_COLUMNS = [
     "principal_type",
     "principal_name",
     "tasks",
+)
+ACCESS_REPORT_COLUMNS = [
+    "business_id",
+    "business_name",
+    *ACCESS_REPORT_CORE_COLUMNS,
     "source",
     "state",
 ]

@@ -109,6 +109,17 @@ GROUP_TASK_KINDS = {
 PER_ASSET_SLICE = 200
 
 
+def apply_changes(obj: Any, wanted: dict[str, Any], now: Any) -> bool:
+    """Set the wanted values on a row; True when any differed. Only changed rows are written,
+    so a sync of unchanged data leaves every row (and its updated_at) alone."""
+    if all(getattr(obj, key) == value for key, value in wanted.items()):
+        return False
+    for key, value in wanted.items():
+        setattr(obj, key, value)
+    obj.updated_at = now
+    return True
+
+
 def business_sync_request(*, business: Business, trigger: str, actor: Actor) -> SyncRun:
     """Queue a sync of a business; the task starts after this transaction commits."""
     from businesses.tasks import business_sync_task
@@ -438,10 +449,7 @@ class Syncer:
             }
             if parent_id is not None:
                 wanted["parent_id"] = parent_id
-            if any(getattr(asset, k) != v for k, v in wanted.items()):
-                for k, v in wanted.items():
-                    setattr(asset, k, v)
-                asset.updated_at = now
+            if apply_changes(asset, wanted, now):
                 to_update.append(asset)
         with transaction.atomic():
             if to_create:
@@ -514,10 +522,7 @@ class Syncer:
                 if listed_tasks is not None:
                     wanted["permitted_tasks"] = tasks
                 wanted["push_state"] = PushState.IN_SYNC
-            if any(getattr(access, k) != v for k, v in wanted.items()):
-                for k, v in wanted.items():
-                    setattr(access, k, v)
-                access.updated_at = now
+            if apply_changes(access, wanted, now):
                 to_update.append(access)
         with transaction.atomic():
             if to_create:
@@ -769,10 +774,7 @@ class Syncer:
                         DriftEvent.Kind.ADMIN_ADDED,
                         f"{person.name or person.email} became an admin of {self.business.name}.",
                     )
-                if any(getattr(person, k) != v for k, v in wanted.items()):
-                    for k, v in wanted.items():
-                        setattr(person, k, v)
-                    person.updated_at = timezone.now()
+                if apply_changes(person, wanted, timezone.now()):
                     to_update.append(person)
             with transaction.atomic():
                 BusinessUser.objects.bulk_create(to_create, ignore_conflicts=True)

@@ -13,17 +13,9 @@ from django.utils.text import slugify
 from businesses.models import AuditEvent
 from businesses.portal.common import business_or_404, render_page
 from businesses.portal.selectors import access_report_grants, visible_businesses
-from businesses.reports import access_report_rows
+from businesses.reports import ACCESS_REPORT_CORE_COLUMNS, access_report_rows
 
-ACCESS_COLUMNS = (
-    "asset_id",
-    "asset_type",
-    "asset_name",
-    "principal_id",
-    "principal_type",
-    "principal_name",
-    "tasks",
-)
+ACCESS_COLUMNS = ACCESS_REPORT_CORE_COLUMNS
 AUDIT_COLUMNS = ("at", "actor", "source", "action", "target_type", "target_id", "summary")
 
 
