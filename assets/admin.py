@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
 
 from assets.models import (
     Asset,
@@ -23,7 +22,7 @@ from assets.services import (
     validate_tasks,
 )
 from businesses.actors import Actor
-from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin, ScopedAdminMixin
+from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin, ScopedAdminMixin, confirm_action
 
 
 @admin.register(TaskDefinition)
@@ -249,16 +248,14 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def revoke_selected(self, request, queryset):
         live = queryset.exclude(push_state=PushState.REMOVED)
         if request.POST.get("confirmed") != "yes":
-            return TemplateResponse(
+            return confirm_action(
+                self,
                 request,
-                "admin/assets/grant/revoke_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Revoke these grants?",
-                    "grants": live,
-                    "opts": self.model._meta,
-                    "action": "revoke_selected",
-                },
+                action="revoke_selected",
+                title="Revoke these grants?",
+                intro="These grants will be removed in Meta. The people or system users lose these tasks.",
+                objects=live,
+                confirm_label="Yes, revoke",
             )
         count = 0
         for grant in live:

@@ -68,6 +68,27 @@ class ScopedAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def confirm_action(
+    modeladmin, request, *, action: str, title: str, intro: str, objects, confirm_label: str
+):
+    """The confirmation page destructive actions go through (like delete_selected)."""
+    from django.template.response import TemplateResponse
+
+    return TemplateResponse(
+        request,
+        "admin/bm_confirm_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "objects": objects,
+            "action": action,
+            "confirm_label": confirm_label,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
 class AuditedAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Plain records: save and delete through the audited record services."""
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
 
 from businesses.actors import Actor
-from businesses.admin_base import AuditedAdmin
+from businesses.admin_base import AuditedAdmin, confirm_action
 from systemusers.caps import cap_meter
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
@@ -88,15 +87,17 @@ class SystemUserAdmin(AuditedAdmin):
 
         live = queryset.filter(status=SystemUser.Status.ACTIVE).select_related("business")
         if request.POST.get("confirmed") != "yes":
-            return TemplateResponse(
+            return confirm_action(
+                self,
                 request,
-                "admin/systemusers/systemuser/retire_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Retire these system users?",
-                    "system_users": live,
-                    "opts": self.model._meta,
-                },
+                action="retire_selected",
+                title="Retire these system users?",
+                intro=(
+                    "Retiring revokes every token of these system users in Meta. Meta cannot delete "
+                    "a system user, so each keeps its slot in the cap of its business's access level."
+                ),
+                objects=live,
+                confirm_label="Yes, retire",
             )
         for system_user in live:
             try:
