@@ -217,3 +217,67 @@ def share_request_removal(*, access, actor: Actor, push: bool = True):
         if push:
             transaction.on_commit(lambda: _enqueue_share_push(access.pk))
     return access
+
+
+def preset_tasks(*, preset_slug: str, asset_kind: str) -> list[str]:
+    from assets.models import TaskPreset
+
+    preset = TaskPreset.objects.filter(slug=preset_slug, asset_kind=asset_kind).first()
+    if preset is None:
+        raise ValidationError(
+            {"preset": f"The preset {preset_slug!r} has no task set for {asset_kind} assets."}
+        )
+    return list(preset.tasks)
+
+
+def grants_apply_preset(
+    *,
+    assets: Iterable[Asset],
+    preset_slug: str,
+    actor: Actor,
+    person: BusinessUser | None = None,
+    system_user=None,
+) -> list[Grant]:
+    """Give one person (or system user) a preset on several assets at once (journey 4).
+
+    Every asset is checked first (a preset for its kind, a kind Meta grants on); then, in one
+    transaction, each grant is created or its tasks set to the preset. Pushes follow the commit."""
+    assets = list(assets)
+    if not assets:
+        raise ValidationError({"assets": "Choose at least one asset."})
+    wanted = {
+        asset.pk: preset_tasks(preset_slug=preset_slug, asset_kind=asset.kind) for asset in assets
+    }
+    for asset in assets:
+        validate_tasks(asset.kind, wanted[asset.pk], field="assets")
+    principal_filter = {"person": person} if person is not None else {"system_user": system_user}
+    existing = {
+        g.asset_id: g
+        for g in Grant.objects.filter(
+            asset__in=assets, asset_group__isnull=True, **principal_filter
+        )
+        .exclude(push_state=PushState.REMOVED)
+        .select_related("asset")
+    }
+    with transaction.atomic():
+        grants = []
+        for asset in assets:
+            grant = existing.get(asset.pk)
+            if grant is None:
+                grants.append(
+                    grant_create(
+                        asset=asset,
+                        tasks=wanted[asset.pk],
+                        actor=actor,
+                        person=person,
+                        system_user=system_user,
+                    )
+                )
+            elif (
+                sorted(grant.tasks) != sorted(wanted[asset.pk])
+                or grant.push_state == PushState.FAILED
+            ):
+                grants.append(grant_set_tasks(grant=grant, tasks=wanted[asset.pk], actor=actor))
+            else:
+                grants.append(grant)
+    return grants

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import path
 
 from businesses.portal import (
+    access,
     advisor,
     eligibility,
     home,
@@ -23,6 +24,8 @@ v = admin.site.admin_view
 urlpatterns = [
     path("", v(home.home), name="home"),
     path("clients/<int:business_id>/readiness/", v(readiness.readiness), name="readiness"),
+    path("clients/<int:business_id>/access/", v(access.give_access), name="give_access"),
+    path("clients/<int:business_id>/access/done/", v(access.access_result), name="access_result"),
     path("clients/<int:business_id>/access.csv", v(reports.access_csv), name="access_csv"),
     path("clients/<int:business_id>/history.csv", v(reports.audit_csv), name="audit_csv"),
     path("reports/", v(reports.reports), name="reports"),
