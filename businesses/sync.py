@@ -705,17 +705,22 @@ class Syncer:
             yield chunk
             last = chunk[-1][0]
 
+    def answered(self, result: Any, what: str) -> bool:
+        """Whether one asset's answer in a batch read is usable. A throttle or a dead token
+        stops the whole sync; any other error is recorded and that asset is left as it was."""
+        if not isinstance(result, GraphError):
+            return True
+        if isinstance(result, ThrottledError | TokenInvalidError):
+            raise result
+        self.section_errors.append(f"{what}: {result.describe()}")
+        return False
+
     def sync_custom_conversions(self) -> None:
         for chunk in self._owned_assets([AssetKind.AD_ACCOUNT], only_owned=True):
             by_account = ops.read_custom_conversions(self.client, [meta for _, meta, _ in chunk])
             pks = {meta: pk for pk, meta, _ in chunk}
             for account_meta, result in by_account.items():
-                if isinstance(result, GraphError):
-                    if isinstance(result, ThrottledError | TokenInvalidError):
-                        raise result
-                    self.section_errors.append(
-                        f"Custom conversions of {account_meta}: {result.describe()}"
-                    )
+                if not self.answered(result, f"Custom conversions of {account_meta}"):
                     continue
                 self._upsert_assets(
                     result, AssetKind.CUSTOM_CONVERSION, parent_id=pks[account_meta]
@@ -1108,12 +1113,7 @@ class Syncer:
                 grants[grant.asset_id].append(grant)
             to_create: list[Grant] = []
             for asset_meta, result in results.items():
-                if isinstance(result, GraphError):
-                    if isinstance(result, ThrottledError | TokenInvalidError):
-                        raise result
-                    self.section_errors.append(
-                        f"Assigned users of {asset_meta}: {result.describe()}"
-                    )
+                if not self.answered(result, f"Assigned users of {asset_meta}"):
                     continue  # an asset whose answer failed keeps its grants untouched
                 to_create += self._reconcile_grants(
                     pks[asset_meta],
@@ -1208,12 +1208,7 @@ class Syncer:
             pks = dict((meta, pk) for pk, meta in owned)
             rows_by_business: dict[int, list] = defaultdict(list)
             for asset_meta, result in results.items():
-                if isinstance(result, GraphError):
-                    if isinstance(result, ThrottledError | TokenInvalidError):
-                        raise result
-                    self.section_errors.append(
-                        f"Partner shares of {asset_meta}: {result.describe()}"
-                    )
+                if not self.answered(result, f"Partner shares of {asset_meta}"):
                     continue
                 for share in result:
                     partner = self.known_businesses.get(share.business_id)
