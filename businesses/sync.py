@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from assets.models import (
@@ -129,6 +129,37 @@ def business_sync_request(*, business: Business, trigger: str, actor: Actor) -> 
     )
     transaction.on_commit(lambda: business_sync_task.delay(business.pk, run.pk))
     return run
+
+
+def businesses_due_for_sync(*, limit: int = 500):
+    """Connected, idle, unpaused businesses whose own interval has passed, oldest sync first,
+    leaving out those with a sync already queued in the last half hour."""
+    now = timezone.now()
+    connected = AccessToken.objects.filter(
+        purpose=AccessToken.Purpose.CONNECTION, is_active=True, is_valid=True
+    ).values("business_id")
+    recently_queued = SyncRun.objects.filter(
+        status=SyncRun.Status.QUEUED, created_at__gte=now - timedelta(minutes=30)
+    ).values("business_id")
+    return (
+        Business.objects.filter(pk__in=connected, sync_state=Business.SyncState.IDLE)
+        .filter(Q(sync_paused_until__isnull=True) | Q(sync_paused_until__lte=now))
+        .filter(
+            Q(last_synced_at__isnull=True)
+            | Q(last_synced_at__lte=now - timedelta(minutes=1) * F("sync_interval_minutes"))
+        )
+        .exclude(pk__in=recently_queued)
+        .order_by(F("last_synced_at").asc(nulls_first=True))[:limit]
+    )
+
+
+def sync_dispatch_due(*, actor: Actor, limit: int = 500) -> int:
+    """Queue a sync for every business that is due (the beat's per-minute tick)."""
+    count = 0
+    for business in businesses_due_for_sync(limit=limit):
+        business_sync_request(business=business, trigger=SyncRun.Trigger.SCHEDULE, actor=actor)
+        count += 1
+    return count
 
 
 def _claim(business_id: int, run: SyncRun) -> bool:

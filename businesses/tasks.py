@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
-from django.db.models import F, Q
 from django.utils import timezone
 
 from businesses.actors import Actor
-from businesses.models import AccessToken, Business, SyncRun
+from businesses.models import SyncRun
 
 logger = logging.getLogger(__name__)
 
@@ -35,33 +33,9 @@ def business_sync_task(self, business_id: int, run_id: int | None = None) -> str
 
 @shared_task(acks_late=True)
 def dispatch_due_syncs(limit: int = 500) -> int:
-    """Queue a sync for every connected, idle, unpaused business whose interval has passed."""
-    from businesses.sync import business_sync_request
+    from businesses.sync import sync_dispatch_due
 
-    now = timezone.now()
-    connected = AccessToken.objects.filter(
-        purpose=AccessToken.Purpose.CONNECTION, is_active=True, is_valid=True
-    ).values("business_id")
-    due = (
-        Business.objects.filter(pk__in=connected, sync_state=Business.SyncState.IDLE)
-        .filter(Q(sync_paused_until__isnull=True) | Q(sync_paused_until__lte=now))
-        .filter(
-            Q(last_synced_at__isnull=True)
-            | Q(last_synced_at__lte=now - timedelta(minutes=1) * F("sync_interval_minutes"))
-        )
-        .exclude(
-            sync_runs__status__in=[SyncRun.Status.QUEUED],
-            sync_runs__created_at__gte=now - timedelta(minutes=30),
-        )
-        .order_by("last_synced_at")[:limit]
-    )
-    count = 0
-    for business in due:
-        business_sync_request(
-            business=business, trigger=SyncRun.Trigger.SCHEDULE, actor=Actor.task("scheduler")
-        )
-        count += 1
-    return count
+    return sync_dispatch_due(actor=Actor.task("scheduler"), limit=limit)
 
 
 @shared_task(acks_late=True)
