@@ -1258,18 +1258,24 @@ class Syncer:
                         business_id=partner_pk, asset_id__in=[r[0] for r in rows]
                     )
                 }
+                new_shares = [
+                    AssetAccess(
+                        asset_id=asset_pk,
+                        business_id=partner_pk,
+                        access_type=AssetAccess.AccessType.AGENCY,
+                        access_status=status,
+                        permitted_tasks=tasks,
+                    )
+                    for asset_pk, status, tasks in rows
+                    if asset_pk not in existing
+                ]
+                AssetAccess.objects.bulk_create(new_shares, ignore_conflicts=True)
+                self.run.created_count += len(new_shares)
                 for asset_pk, status, tasks in rows:
                     access = existing.get(asset_pk)
                     if access is None:
-                        AssetAccess.objects.create(
-                            asset_id=asset_pk,
-                            business_id=partner_pk,
-                            access_type="AGENCY",
-                            access_status=status,
-                            permitted_tasks=tasks,
-                        )
-                        self.run.created_count += 1
-                    elif access.push_state == PushState.IN_SYNC and (
+                        continue
+                    if access.push_state == PushState.IN_SYNC and (
                         access.permitted_tasks != tasks
                         or access.access_status != status
                         or access.removed_at
