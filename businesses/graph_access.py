@@ -118,6 +118,19 @@ def graph_client(
 
 
 @contextmanager
+def app_client(app: DeveloperApp) -> Iterator[tuple[GraphClient, CallLedger]]:
+    """A client holding the app access token (`{app_id}|{app_secret}`), for app-level edges.
+    The app token contains the secret already, so no appsecret_proof goes with it."""
+    ledger = CallLedger(app)
+    client = GraphClient(graph_config(), f"{app.meta_id}|{app.reveal_secret()}", on_call=ledger)
+    try:
+        yield client, ledger
+    finally:
+        client.close()
+        ledger.flush()
+
+
+@contextmanager
 def business_client(
     business: Business, *, sleep: Callable[[float], None] | None = None
 ) -> Iterator[tuple[GraphClient, CallLedger]]:

@@ -43,11 +43,13 @@ from assets.models import (
 )
 from businesses.actors import Actor
 from businesses.audit import audit_record
-from businesses.graph_access import NotConnectedError, business_client
+from businesses.graph_access import NotConnectedError, app_client, business_client
 from businesses.models import (
     AccessToken,
+    AppRole,
     Business,
     BusinessUser,
+    DeveloperApp,
     DriftEvent,
     PartnerRelationship,
     SyncRun,
@@ -334,6 +336,7 @@ class Syncer:
             ("system users", self.sync_system_users),
             ("partners", self.sync_partners),
             ("asset groups", self.sync_asset_groups),
+            ("app roles", self.sync_app_roles),
             ("assigned users", self.sync_assigned_users),
             ("partner shares", self.sync_partner_shares),
         ]
@@ -1107,6 +1110,35 @@ class Syncer:
         # group's picture; removed_count stays the number of rows the sweeps marked removed.
         self.run.created_count += len(to_create)
         self.run.updated_count += len(changed) + len(gone)
+
+    def sync_app_roles(self) -> None:
+        """Who has a role on the developer apps this business owns (seed 002's app roles).
+
+        Meta's app-scoped user ids are not the business-scoped ids of business_users, so a
+        role is linked to a person only by staff in the admin; the role itself is kept."""
+        for app in DeveloperApp.objects.filter(owner_business=self.business).exclude(
+            secret_ciphertext=""
+        ):
+            listing = Listing()
+            with app_client(app) as (client, _ledger):
+                for roles in self.pages(ops.iter_app_role_pages(client, app.meta_id), listing):
+                    for node in roles:
+                        listing.seen.add(node.user_id)
+                        role, created = AppRole.objects.get_or_create(
+                            app=app, user_meta_id=node.user_id, defaults={"role": node.role}
+                        )
+                        if created:
+                            self.run.created_count += 1
+                        elif role.role != node.role:
+                            AppRole.objects.filter(pk=role.pk).update(
+                                role=node.role, updated_at=timezone.now()
+                            )
+                            self.run.updated_count += 1
+            if listing.complete:
+                gone, _ = (
+                    AppRole.objects.filter(app=app).exclude(user_meta_id__in=listing.seen).delete()
+                )
+                self.run.removed_count += gone
 
     def _principals(self) -> dict[str, tuple[str, int]]:
         """Meta id → ("p", person pk) or ("s", system user pk), loaded once per sync."""

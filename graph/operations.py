@@ -777,3 +777,28 @@ def continue_pages(client: GraphClient, listing: Listing, first: FirstPage) -> I
         return
     for page in client.iter_pages(first.next_link):
         yield Page(items=parsed(page.items), number=page.number + 1, is_last=page.is_last)
+
+
+# --- app roles ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AppRoleNode:
+    user_id: str
+    role: str
+
+
+def _app_role(row: Mapping[str, Any]) -> AppRoleNode | None:
+    user_id, _name = _ref(row.get("user"))
+    role = text(row.get("role"))
+    if user_id is None or role is None:
+        return None
+    return AppRoleNode(user_id=user_id, role=role)
+
+
+def iter_app_role_pages(client: GraphClient, app_id: str) -> Iterator[Page[AppRoleNode]]:
+    """People's roles on an app (administrators, developers, testers, insights users).
+
+    `GET /{app-id}/roles` requires an app access token (`{app_id}|{app_secret}`): the client
+    must have been made with one."""
+    return _pages(client, f"/{app_id}/roles", "app_id,user,role", _app_role)

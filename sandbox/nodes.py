@@ -41,6 +41,7 @@ DEFAULT_FIELDS: dict[str, list[str]] = {
     "asset_group": ["id", "name"],
     "assigned_user": ["id", "name", "tasks"],
     "asset_request": ["id"],
+    "app_role": ["app_id", "user", "role"],
 }
 
 # Documented fields the sandbox does not model (DOMAIN §1.1, §1.3, §3).
@@ -86,6 +87,7 @@ KNOWN_FIELDS: dict[str, set[str]] = {
     "assigned_user": {"adaccount_tasks", "page_tasks", "pixel_tasks",
                       "offline_conversion_data_set_tasks"},
     "asset_request": set(),
+    "app_role": set(),
 }  # fmt: skip
 
 

@@ -219,6 +219,11 @@ def demo(seed: int = 20260101) -> World:
         admin_user_token=admin_token.token,
     )
     agency_assignees = [ag["admin_su"].id, ag["employee_su"].id, *agency_people[2:]]
+    # Roles on the agency's app (seed 002: administrator, developer, tester, analyst).
+    for user_id, role in zip(
+        agency_people, ("administrators", "developers", "insights users"), strict=False
+    ):
+        world.add_app_role(app.id, world.business_users[user_id].person_id, role)
 
     # The agency's own assets.
     own = [

@@ -143,6 +143,12 @@ class Asset:
     secret: str | None = None
     access_level: str | None = None  # standard | advanced
     require_app_secret: bool = False
+    # person id -> role (administrators | developers | testers | insights users), apps only
+    roles: dict[str, str] = field(default_factory=dict)
+
+
+# Graph's legacy app role values (DOMAIN decision 9).
+APP_ROLES = ("administrators", "developers", "testers", "insights users")
 
 
 @dataclass
@@ -343,6 +349,13 @@ class World:
             app.require_app_secret = require_app_secret
             app.fields["link"] = f"https://www.facebook.com/games/?app_id={app.id}"
             return app
+
+    def add_app_role(self, app_id: str, person_id: str, role: str) -> None:
+        """Give a person a role on an app (the app dashboard's Roles, DOMAIN §8.2)."""
+        if role not in APP_ROLES:
+            raise ValueError(f"unknown app role {role!r}")
+        with self.lock:
+            self.assets[app_id].roles[person_id] = role
 
     def add_asset(self, kind: str, owner_id: str, name: str, **fields: Any) -> Asset:
         if kind not in ASSET_KINDS:

@@ -64,10 +64,21 @@ def readiness_annotated(qs: QuerySet[Business]) -> QuerySet[Business]:
         push_state=PushState.REMOVED
     )
     return qs.annotate(
+        # Meta's app roles carry app-scoped user ids, which never match the business-scoped
+        # ids of people: a role linked to a person (by staff) counts, and so does any role on
+        # the app when the business has an active person.
         has_developer=Exists(
             AppRole.objects.filter(app_id=OuterRef("app_id"), person__status="active").filter(
                 Q(person__business_id=OuterRef("pk"))
                 | Q(person__business_id=OuterRef("app__owner_business_id"))
+            )
+        )
+        | (
+            Exists(AppRole.objects.filter(app_id=OuterRef("app_id")))
+            & Exists(
+                BusinessUser.objects.filter(
+                    business_id=OuterRef("pk"), status=BusinessUser.Status.ACTIVE
+                )
             )
         ),
         has_app_role=Exists(AppRole.objects.filter(app_id=OuterRef("app_id"))),

@@ -258,3 +258,18 @@ def group_assign(ctx: Ctx, group: AssetGroup) -> dict[str, Any]:
 def group_unassign(ctx: Ctx, group: AssetGroup) -> dict[str, Any]:
     group.users.pop(ctx.req("user"), None)
     return SUCCESS
+
+
+# --- app roles (GET /{app-id}/roles, "an app access token for the app is required") ----------
+
+
+@edge("app", "roles", item="app_role", custom_access=True)
+def list_app_roles(ctx: Ctx, app: Asset) -> list[dict[str, Any]]:
+    token = ctx.token
+    if token is None or token.type != "APP" or token.app_id != app.id:
+        raise errors.permission_error("an app access token for this app is required")
+    # GUESS: Meta's reference lists app_id, user and role; `user` is the person's id here.
+    return [
+        {"id": f"{app.id}_{person_id}", "app_id": app.id, "user": person_id, "role": role}
+        for person_id, role in sorted(app.roles.items())
+    ]
