@@ -729,6 +729,9 @@ def business_listings() -> dict[str, Listing]:
     return listings
 
 
+FIRST_PAGE_LIMIT = 100
+
+
 @dataclass(frozen=True, slots=True)
 class FirstPage:
     rows: list[dict[str, Any]]
@@ -745,7 +748,10 @@ def read_first_pages(
     `continue_pages`. Meta leaves out an edge with nothing in it, which reads as an empty,
     complete listing. A refusal of the whole request (an edge this token may not read, or
     "reduce the amount of data") is raised: callers then read the listings one by one."""
-    limit = client.config.page_size
+    # Every listing's first page arrives in this one answer, so its pages are kept small:
+    # the answer's size (and a sync's memory) stays bounded whatever the page size. Later
+    # pages go back to the full page size (the client's `limit` overrides the link's).
+    limit = min(client.config.page_size, FIRST_PAGE_LIMIT)
     listings = list(listings)
     parts = [BUSINESS_FIELDS] + [f"{x.edge}.limit({limit}){{{x.fields}}}" for x in listings]
     body = client.get(f"/{business_id}", {"fields": ",".join(parts)})
