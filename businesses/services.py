@@ -163,3 +163,23 @@ def secrets_rotate(*, actor: Actor, batch_size: int = 500) -> dict[str, int]:
             summary=f"Re-encrypted {counts['tokens']} tokens and {counts['app_secrets']} app secrets.",
         )
     return counts
+
+
+def graph_calls_prune(*, keep_days: int, batch_size: int = 10_000) -> int:
+    """Delete ledger rows older than ``keep_days`` in batches (short transactions, no long
+    lock on a table every Graph call writes to). The eligibility rule needs 15 days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from businesses.models import GraphCall
+
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    deleted = 0
+    while True:
+        ids = list(
+            GraphCall.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return deleted
+        deleted += GraphCall.objects.filter(pk__in=ids).delete()[0]

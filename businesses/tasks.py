@@ -76,3 +76,12 @@ def eligibility_snapshot_task() -> list[str]:
         lines.append(f"{app}: {app_eligibility(app=app)}")
         logger.info("Eligibility %s", lines[-1])
     return lines
+
+
+@shared_task(acks_late=True)
+def graph_calls_prune_task() -> int:
+    from django.conf import settings
+
+    from businesses.services import graph_calls_prune
+
+    return graph_calls_prune(keep_days=settings.GRAPH_CALL_RETENTION_DAYS)

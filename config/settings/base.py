@@ -142,6 +142,12 @@ SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=30 * 60)
 # A sweep that would mark more than this share of a listing removed is held back for a person.
 SYNC_MAX_REMOVAL_SHARE = env.float("SYNC_MAX_REMOVAL_SHARE", default=0.5)
 TOKEN_EXPIRY_WARNING_DAYS = env.int("TOKEN_EXPIRY_WARNING_DAYS", default=14)
+# The call ledger feeds the 15-day eligibility rule; older rows are pruned daily.
+GRAPH_CALL_RETENTION_DAYS = env.int("GRAPH_CALL_RETENTION_DAYS", default=45)
+if GRAPH_CALL_RETENTION_DAYS < 15:
+    raise ImproperlyConfigured(
+        "GRAPH_CALL_RETENTION_DAYS must be at least 15 (the eligibility window)."
+    )
 
 # --- Celery. Without a broker, tasks run in-process (eager) so the default run needs nothing.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="")) or None

@@ -90,5 +90,21 @@ def test_install_schedules_is_idempotent_and_editable_in_the_admin():
         "businesses.tasks.dispatch_due_syncs",
         "businesses.tasks.token_health_task",
         "businesses.tasks.eligibility_snapshot_task",
+        "businesses.tasks.graph_calls_prune_task",
     } <= names
     assert PeriodicTask.objects.filter(task="businesses.tasks.dispatch_due_syncs").count() == 1
+
+
+def test_the_ledger_prune_keeps_the_retention_window():
+    from businesses.models import GraphCall
+    from businesses.services import graph_calls_prune
+
+    now = timezone.now()
+    for days in (1, 14, 44, 46, 90):
+        GraphCall.objects.create(at=now - timedelta(days=days), method="GET", path="/x", status=200)
+    assert graph_calls_prune(keep_days=45, batch_size=1) == 2
+    assert sorted((now - at).days for at in GraphCall.objects.values_list("at", flat=True)) == [
+        1,
+        14,
+        44,
+    ]

@@ -16,6 +16,11 @@ SCHEDULES = [
     ),
     ("Token health (daily)", "businesses.tasks.token_health_task", {"minute": "15", "hour": "3"}),
     (
+        "Prune the Graph call ledger (daily)",
+        "businesses.tasks.graph_calls_prune_task",
+        {"minute": "45", "hour": "3"},
+    ),
+    (
         "Advanced-access eligibility (daily)",
         "businesses.tasks.eligibility_snapshot_task",
         {"minute": "30", "hour": "3"},
