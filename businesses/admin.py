@@ -200,6 +200,40 @@ class BusinessAdmin(AuditedAdmin):
 @admin.register(PartnerRelationship)
 class PartnerRelationshipAdmin(AuditedAdmin):
     scope_path = "client"
+    actions = ("end_in_meta",)
+
+    @admin.action(description="End selected partnerships in Meta", permissions=("change",))
+    def end_in_meta(self, request, queryset):
+        from businesses.admin_base import confirm_action
+        from businesses.partners import PartnershipError, partnership_end
+
+        live = queryset.exclude(status=PartnerRelationship.Status.REMOVED).select_related(
+            "agency", "client"
+        )
+        if request.POST.get("confirmed") != "yes":
+            return confirm_action(
+                self,
+                request,
+                action="end_in_meta",
+                title="End these partnerships?",
+                intro=(
+                    "The agency dissociates each client in Meta: it loses access to the client's "
+                    "shared assets, and its people and system users lose their tasks on them."
+                ),
+                objects=live,
+                confirm_label="Yes, end them",
+            )
+        for relationship in live:
+            try:
+                partnership_end(relationship=relationship, actor=Actor.staff(request.user))
+            except PartnershipError as exc:
+                messages.error(request, f"{relationship}: {exc}")
+            else:
+                messages.success(
+                    request, f"Ended: {relationship.agency.name} → {relationship.client.name}."
+                )
+        return None
+
     list_display = ("agency", "client", "origin", "status", "updated_at")
     list_filter = ("origin", "status")
     list_select_related = ("agency", "client")

@@ -442,9 +442,15 @@ class Syncer:
     # --- assets ---------------------------------------------------------------------------
 
     def _upsert_assets(
-        self, nodes: Iterable[AssetNode], kind: str, parent_id: int | None = None
+        self,
+        nodes: Iterable[AssetNode],
+        kind: str,
+        parent_id: int | None = None,
+        owned: bool = False,
     ) -> dict[str, int]:
-        """Create or update assets from Meta; returns meta_id → pk. Writes only what changed."""
+        """Create or update assets from Meta; returns meta_id → pk. Writes only what changed.
+        ``owned``: read from this business's owned_* listing, so it is the owner even where
+        Meta's row names none (Instagram accounts carry no owner field)."""
         nodes = list(nodes)
         if not nodes:
             return {}
@@ -454,7 +460,7 @@ class Syncer:
         now = timezone.now()
         to_create, to_update = [], []
         for node in nodes:
-            owner_meta = node.owner_business_id or ""
+            owner_meta = node.owner_business_id or (self.business.meta_id if owned else "")
             owner_pk = self.known_businesses.get(owner_meta)
             details = {
                 k: v for k, v in node.extra.items() if isinstance(v, str | int | float | bool)
@@ -593,7 +599,7 @@ class Syncer:
                     # Some owned_* listings (offline event sets) also hold assets shared with
                     # the business: those are another business's, never this one's to own.
                     nodes = [n for n in nodes if self._owns(n)]
-                ids = self._upsert_assets(nodes, kind)
+                ids = self._upsert_assets(nodes, kind, owned=relation == "owned")
                 rows = []
                 for node in nodes:
                     status = (node.access_status or "CONFIRMED").upper()

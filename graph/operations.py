@@ -808,3 +808,9 @@ def iter_app_role_pages(client: GraphClient, app_id: str) -> Iterator[Page[AppRo
     `GET /{app-id}/roles` requires an app access token (`{app_id}|{app_secret}`): the client
     must have been made with one."""
     return _pages(client, f"/{app_id}/roles", "app_id,user,role", _app_role)
+
+
+def remove_client(client: GraphClient, agency_business_id: str, client_business_id: str) -> None:
+    """End a partnership from the agency's side: `DELETE /{agency}/clients?business=` (DOMAIN
+    1.2). The agency loses its access to the client's shared assets."""
+    client.delete(f"/{agency_business_id}/clients", {"business": client_business_id})

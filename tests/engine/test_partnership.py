@@ -1,0 +1,64 @@
+"""Ending a partnership in Meta from the agency's side, and what it takes away."""
+
+from __future__ import annotations
+
+from assets.models import AssetAccess
+from businesses.actors import Actor
+from businesses.models import PartnerRelationship
+from businesses.partners import partnership_end
+from businesses.sync import business_sync
+from tests.engine.conftest import sync_all
+
+
+def test_ending_a_partnership_dissociates_the_client_in_meta_and_drops_its_shared_assets(
+    cast, sb, no_sleep
+):
+    sync_all(cast, no_sleep)
+    relationship = PartnerRelationship.objects.get(agency=cast.agency, client=cast.acme)
+    assert AssetAccess.objects.filter(
+        business=cast.agency, asset__owner_business=cast.acme, removed_at__isnull=True
+    ).exists()
+
+    partnership_end(relationship=relationship, actor=Actor.system("test"))
+
+    assert (cast.agency.meta_id, cast.acme.meta_id) not in sb.world.partners
+    relationship.refresh_from_db()
+    assert relationship.status == PartnerRelationship.Status.REMOVED
+    assert not AssetAccess.objects.filter(
+        business=cast.agency, asset__owner_business=cast.acme, removed_at__isnull=True
+    ).exists()
+
+
+def test_the_next_agency_sync_agrees_with_the_ended_partnership(cast, sb, no_sleep):
+    sync_all(cast, no_sleep)
+    relationship = PartnerRelationship.objects.get(agency=cast.agency, client=cast.acme)
+    partnership_end(relationship=relationship, actor=Actor.system("test"))
+
+    run = business_sync(business_id=cast.agency.pk, sleep=no_sleep)
+
+    assert run.status == "succeeded", run.error
+    assert not AssetAccess.objects.filter(
+        business=cast.agency, asset__owner_business=cast.acme, removed_at__isnull=True
+    ).exists()
+
+
+def test_the_admin_asks_before_ending_a_partnership_and_then_ends_it(
+    client, admin_user, cast, sb, no_sleep
+):
+    from django.urls import reverse
+
+    sync_all(cast, no_sleep)
+    relationship = PartnerRelationship.objects.get(agency=cast.agency, client=cast.acme)
+    client.force_login(admin_user)
+    url = reverse("admin:businesses_partnerrelationship_changelist")
+    data = {"action": "end_in_meta", "_selected_action": [relationship.pk]}
+
+    asked = client.post(url, data)
+    assert "End these partnerships?" in asked.content.decode()
+    relationship.refresh_from_db()
+    assert relationship.status != PartnerRelationship.Status.REMOVED
+
+    client.post(url, {**data, "confirmed": "yes"})
+    relationship.refresh_from_db()
+    assert relationship.status == PartnerRelationship.Status.REMOVED
+    assert (cast.agency.meta_id, cast.acme.meta_id) not in sb.world.partners
