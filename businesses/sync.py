@@ -1276,9 +1276,11 @@ class Syncer:
             results = ops.read_asset_agencies(self.client, [meta for _, meta in owned])
             pks = dict((meta, pk) for pk, meta in owned)
             rows_by_business: dict[int, list] = defaultdict(list)
+            answered: set[int] = set()
             for asset_meta, result in results.items():
                 if not self.answered(result, f"Partner shares of {asset_meta}"):
                     continue
+                answered.add(pks[asset_meta])
                 for share in result:
                     partner = self.known_businesses.get(share.business_id)
                     if partner is None or partner == self.business.pk:
@@ -1329,3 +1331,23 @@ class Syncer:
                             DriftEvent.Kind.SHARE_CHANGED,
                             f"Share of asset {asset_pk} with partner changed to {', '.join(tasks)}.",
                         )
+            self._sweep_withdrawn_shares(answered, rows_by_business)
+
+    def _sweep_withdrawn_shares(self, answered: set[int], listed: dict[int, list]) -> None:
+        """A partner share Meta no longer lists on an asset whose answer came back complete was
+        withdrawn (also a pending one the client never approved): mark it removed. Shares the
+        portal is still pushing are left to the push."""
+        still = {(asset_pk, partner) for partner, rows in listed.items() for asset_pk, *_ in rows}
+        live = AssetAccess.objects.filter(
+            asset_id__in=answered,
+            access_type=AssetAccess.AccessType.AGENCY,
+            removed_at__isnull=True,
+            push_state=PushState.IN_SYNC,
+        ).exclude(business=self.business)
+        gone = [a.pk for a in live if (a.asset_id, a.business_id) not in still]
+        if gone and self._removal_is_safe(len(gone), live.count(), "partner shares"):
+            now = timezone.now()
+            AssetAccess.objects.filter(pk__in=gone).update(removed_at=now, updated_at=now)
+            self.run.removed_count += len(gone)
+            for _ in gone:
+                self.note(DriftEvent.Kind.SHARE_CHANGED, "A partner share was withdrawn in Meta.")

@@ -17,7 +17,7 @@ from businesses.sync import business_sync
 REPO = Path(__file__).resolve().parents[2]
 UNKNOWN_BUSINESS = "999999999999999"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def manage(*args: str, stdin: str = "", graph_url: str = "") -> subprocess.CompletedProcess:

@@ -62,3 +62,25 @@ def test_the_admin_asks_before_ending_a_partnership_and_then_ends_it(
     relationship.refresh_from_db()
     assert relationship.status == PartnerRelationship.Status.REMOVED
     assert (cast.agency.meta_id, cast.acme.meta_id) not in sb.world.partners
+
+
+def test_a_share_withdrawn_in_meta_is_marked_removed_by_the_owners_sync(cast, sb, no_sleep):
+    sync_all(cast, no_sleep)
+    share = (
+        AssetAccess.objects.filter(
+            business=cast.agency,
+            asset__owner_business=cast.acme,
+            removed_at__isnull=True,
+            asset__kind__in=["ad_account", "page"],
+        )
+        .select_related("asset")
+        .first()
+    )
+    sb.world.assets[share.asset.meta_id].access.pop(cast.agency.meta_id)
+
+    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+
+    assert run.status == "succeeded", run.error
+    share.refresh_from_db()
+    assert share.removed_at is not None
+    assert run.removed_count >= 1

@@ -35,7 +35,7 @@ def create_system_user(business_meta_id: str, name: str, start: threading.Barrie
         connection.close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twelve_simultaneous_creations_fill_exactly_the_free_slots_and_no_more(cast, sb, no_sleep):
     sb.world.set_app_level(sb.credentials["app_id"], "advanced")
     business_sync(business_id=cast.agency.pk, sleep=no_sleep)  # the portal learns Meta's own

@@ -28,7 +28,10 @@ from .conftest import BROKER
 REPO = Path(__file__).resolve().parents[2]
 VISIBILITY_TIMEOUT = 5  # seconds before Redis hands an unacknowledged task to another worker
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 class Worker:

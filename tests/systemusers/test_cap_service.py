@@ -131,7 +131,7 @@ def _require_postgresql():
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_concurrent_reservations_never_exceed_the_cap():
     _require_postgresql()
     business = BusinessFactory(app__access_level=AccessLevel.ADVANCED)
@@ -145,7 +145,7 @@ def test_twenty_concurrent_reservations_never_exceed_the_cap():
     assert sorted(su.slot for su in created) == list(range(1, 11))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_the_row_lock_concurrent_reservations_collide(monkeypatch):
     """The control: with the lock replaced by a plain read and every thread made to count
     before any inserts, the count-then-insert races; only the slot constraint stops it."""
