@@ -4,6 +4,7 @@ tokens the sandbox issued. Tests never sleep: the client's sleep is injected (``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -114,12 +115,14 @@ def sync_all(cast: Cast, sleep: Sleeps) -> list[SyncRun]:
     return [business_sync(business_id=b.pk, sleep=sleep) for b in order]
 
 
-BROKER = "redis://127.0.0.1:6379/15"
+# Each checkout running the suite at once gets its own Redis database (scripts/test exports it);
+# the fixture flushes that database, so it must never be one another run uses.
+BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
 def redis_broker() -> Iterator[redis.Redis]:
-    """This process's Celery app publishing to Redis db 15 instead of running tasks eagerly:
+    """This process's Celery app publishing to the test Redis database instead of running tasks eagerly:
     a task queued here is a message there (for a worker, or for the test to read)."""
     from config.celery_app import app as celery_app
 
