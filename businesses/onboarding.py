@@ -18,6 +18,7 @@ Client grants partner access:
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -484,11 +485,18 @@ def _kind_label(kind: str) -> str:
     return AssetKind(kind).label
 
 
+def _tasks_text(kind: str, tasks) -> str:
+    """Tasks as Meta's Business Settings names them (labels are data)."""
+    from assets.selectors import task_labels
+
+    return ", ".join(task_labels(kind, tasks))
+
+
 def _asset_step(onboarding, kind, asset_id, tasks, position, how) -> OnboardingStep:
     return OnboardingStep(
         onboarding=onboarding,
         key=f"asset:{kind}:{asset_id}",
-        label=f"{_kind_label(kind)} {asset_id}: {how} {', '.join(tasks)}",
+        label=f"{_kind_label(kind)} {asset_id}: {how} {_tasks_text(kind, tasks)}",
         position=position,
         asset_kind=kind,
         asset_meta_id=asset_id,
@@ -535,7 +543,7 @@ def _plan_steps(onboarding: Onboarding) -> list[OnboardingStep]:
                     onboarding=onboarding,
                     key=f"assets:{kind}",
                     label=f"Find every {_kind_label(kind).lower()} {client.name} owns "
-                    f"({how} {', '.join(tasks)} on each)",
+                    f"({how} {_tasks_text(kind, tasks)} on each)",
                     position=position,
                     asset_kind=kind,
                     tasks=tasks,
@@ -963,7 +971,7 @@ def onboarding_client_share(
             )
             step.label = (
                 f"{_kind_label(outcome.kind)} '{outcome.name}' ({outcome.asset_id}): agency gets "
-                f"{', '.join(outcome.tasks)}"
+                f"{_tasks_text(outcome.kind, outcome.tasks)}"
             )
             step.data = {"name": outcome.name, "shared": outcome.ok}
             step.status = Step.PENDING if outcome.ok else Step.FAILED
@@ -1111,6 +1119,11 @@ def onboarding_run(*, onboarding_id: int) -> Onboarding | None:
             step = steps[index]
             index += 1
             if step.status == Step.DONE:
+                continue
+            if step.status == Step.FAILED:
+                # Failed waits for "Retry what failed" (or a new login), which sets it back
+                # to pending; an On Behalf Of step that failed still holds back what follows.
+                blocked = blocked or (obo and not step.key.startswith("asset"))
                 continue
             if blocked and step.key != "sync":
                 _set_step(step, Step.PENDING, step.message or "Waits for the steps above.")
@@ -1314,7 +1327,7 @@ def _step_discover(ctx: RunContext, step: OnboardingStep) -> str:
             continue
         new_step = _asset_step(ctx.onboarding, kind, node.id, step.tasks, step.position, how)
         new_step.label = (
-            f"{_kind_label(kind)} '{node.name}' ({node.id}): {how} {', '.join(step.tasks)}"
+            f"{_kind_label(kind)} '{node.name}' ({node.id}): {how} {_tasks_text(kind, step.tasks)}"
         )
         new_step.data = {"name": node.name}
         new.append(new_step)
@@ -1350,7 +1363,7 @@ def _step_assign(ctx: RunContext, step: OnboardingStep) -> str:
         tasks=step.tasks,
         applied=applied,
     )
-    return f"Applied: {', '.join(applied)}."
+    return f"Applied: {_tasks_text(step.asset_kind, applied)}."
 
 
 def _agency_sees(ctx: RunContext, kind: str) -> dict[str, Any]:
@@ -1384,12 +1397,13 @@ def _step_share(ctx: RunContext, step: OnboardingStep) -> str:
             raise Waiting("Shared; waiting for an admin to approve the request in Meta.")
         raise Waiting(
             f"Waiting for the client to share it with Business ID {ctx.agency.meta_id} "
-            f"({', '.join(tasks)})."
+            f"({_tasks_text(kind, tasks)})."
         )
     missing = set(tasks) - set(node.permitted_tasks)
     if node.permitted_tasks and missing:
         raise ValueError(
-            f"Shared with {', '.join(node.permitted_tasks)}, but {', '.join(sorted(missing))} "
+            f"Shared with {_tasks_text(kind, node.permitted_tasks)}, but "
+            f"{_tasks_text(kind, sorted(missing))} "
             "is missing: ask the client to share it again with the full access."
         )
     onboarding_record_asset(
@@ -1399,7 +1413,7 @@ def _step_share(ctx: RunContext, step: OnboardingStep) -> str:
         name=node.name,
         permitted=list(node.permitted_tasks) or tasks,
     )
-    return f"Shared with the agency: {', '.join(node.permitted_tasks) or ', '.join(tasks)}."
+    return f"Shared with the agency: {_tasks_text(kind, node.permitted_tasks or tasks)}."
 
 
 def onboarding_record_asset(
@@ -1613,7 +1627,9 @@ def repeated_failures(steps: list[OnboardingStep], *, at_least: int = 2) -> list
     by_message: dict[str, list[str]] = {}
     for step in steps:
         if step.is_asset and step.status == Step.FAILED and step.message:
-            by_message.setdefault(step.message, []).append(step.key)
+            # Meta's trace id differs on every answer; the refusal is the same.
+            message = re.sub(r"\s*fbtrace_id=\S+", "", step.message).strip()
+            by_message.setdefault(message, []).append(step.key)
     return [
         RepeatedFailure(message=m, count=len(keys), keys=keys)
         for m, keys in by_message.items()

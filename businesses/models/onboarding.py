@@ -96,17 +96,13 @@ class Onboarding(TimeStampedModel):
             # client has yet to log in and say which one it is (client grants).
             models.CheckConstraint(
                 condition=Q(status="draft")
-                | (
-                    ~Q(method="")
-                    & (Q(client_business__isnull=False) | Q(method="client_grant"))
-                ),
+                | (~Q(method="") & (Q(client_business__isnull=False) | Q(method="client_grant"))),
                 name="onboarding_submitted_is_complete",
             ),
             # Two staff members must not onboard the same client at once.
             models.UniqueConstraint(
                 fields=["client_meta_id"],
-                condition=Q(status__in=["submitted", "running", "waiting"])
-                & ~Q(client_meta_id=""),
+                condition=Q(status__in=["submitted", "running", "waiting"]) & ~Q(client_meta_id=""),
                 name="onboarding_one_in_progress_per_client",
             ),
             models.UniqueConstraint(

@@ -156,7 +156,7 @@ def test_staff_onboard_two_clients_and_a_colleague_sees_none_of_it(
     assert "Delta Ridge Fitness" in page.inner_text("#clients")
     page.screenshot(path=str(screenshot_dir / "home.png"), full_page=True)
     page.goto(f"{live_server.url}/admin/portal/eligibility/")
-    assert "Seed rule" in page.inner_text("#rule")
+    assert "rule before May 2026" in page.inner_text("#rule")
     page.screenshot(path=str(screenshot_dir / "eligibility.png"), full_page=True)
     page.context.close()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from assets.models import Asset, Grant
+from assets.models import Grant
 from businesses.models import (
     AccessToken,
     Business,
