@@ -231,7 +231,7 @@ def readiness_items(business: Business, token: AccessToken | None) -> list[Readi
             verified,
             f"Verification: {business.get_verification_status_display()}.",
             "Start business verification in Meta Business Settings → Security Center; "
-            "advanced access and sensitive data need it.",
+            "Full access and sensitive data need it.",
         ),
         ReadinessItem(
             "developer",

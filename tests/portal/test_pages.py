@@ -22,7 +22,7 @@ def test_home_lists_only_the_clients_assigned_to_the_staff_member(client, stocke
     page = client.get(reverse("portal:home")).content.decode()
     assert "Acme Outdoor" in page
     assert "Birch Bakery" not in page
-    assert "system users 1 of 1, admin 0 of 1 — standard access" in page
+    assert "system users 1 of 1, admin 0 of 1 — Limited (formerly Standard) access" in page
 
 
 def test_home_shows_token_health_and_readiness(client, stocked):

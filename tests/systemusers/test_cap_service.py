@@ -73,7 +73,7 @@ def test_advanced_access_allows_ten_system_users_and_one_admin():
     with pytest.raises(SystemUserCapError):
         reserve(business, name="admin 2", role=SystemUser.Role.ADMIN)
     meter = cap_meter(business)
-    assert str(meter) == "system users 10 of 10, admin 1 of 1 — advanced access"
+    assert str(meter) == "system users 10 of 10, admin 1 of 1 — Full (formerly Advanced) access"
 
 
 @pytest.mark.django_db
