@@ -17,6 +17,7 @@ Client grants partner access:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
@@ -741,11 +742,29 @@ def onboarding_record_login(*, state: str, code: str, redirect_uri: str) -> Onbo
             )
     except GraphError as err:
         raise ValidationError({"code": err.describe()}) from None
+    facts = onboarding.meta_facts
+    if onboarding.client_meta_id and not (facts or {}).get("checked_with"):
+        # The client's admin sees their Business Manager: what Meta says about it (its
+        # two-factor rule) is now known for the pre-flight.
+        from businesses.connect import business_lookup
+
+        with contextlib.suppress(ValidationError):
+            facts = _facts(
+                business_lookup(
+                    agency=None,
+                    business_meta_id=onboarding.client_meta_id,
+                    token=long.access_token,
+                    app=app,
+                ),
+                "client_login",
+            )
     expires_at = timezone.now() + timedelta(seconds=long.expires_in) if long.expires_in else None
     actor = Actor.system("Facebook Login callback")
     with transaction.atomic():
         # A replayed link (or two tabs racing) loses here and stores nothing.
         login_state_spend(onboarding, state)
+        Onboarding.objects.filter(pk=onboarding.pk).update(meta_facts=facts)
+        onboarding.meta_facts = facts
         _store_login_token(
             onboarding=onboarding, token=long.access_token, actor=actor, expires_at=expires_at
         )
@@ -1556,17 +1575,15 @@ def onboarding_preflight(onboarding: Onboarding) -> list[PreflightIssue]:
         issues.append(
             PreflightIssue(
                 title=f"The agency's app has {AccessLevel.STANDARD.label} access",
-                why=f"{case.label}: {case.why} Meta requires "
-                f"{AccessLevel.ADVANCED.label} access for it.",
+                why="With it, Facebook Login asks permissions only of people who have a role "
+                "on the app, so the client's admin cannot grant business_management through "
+                f"{app.name}; and {case.label[0].lower()}{case.label[1:]} needs "
+                f"{AccessLevel.ADVANCED.label} access: {case.why}",
                 todo=f"Apply for {AccessLevel.ADVANCED.label} access for {app.name} through "
-                "App Review (see App eligibility)"
-                + (
-                    "; until then choose the client grants partner access."
-                    if obo
-                    else "; the shares themselves are made with the client's own login."
-                ),
+                "App Review (see App eligibility); until then, give the client's admin a role "
+                "on the app (Tester, in the app dashboard) before they log in.",
                 who="staff",
-                blocking=obo,
+                blocking=True,
             )
         )
     if obo:
