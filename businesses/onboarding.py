@@ -12,7 +12,13 @@ redone, so resuming after a failure repeats nothing:
 On Behalf Of (systemusers/obo.py):
     managed_business → system_user → partner → assets:<kind> / asset:<kind>:<id> → sync
 Client grants partner access:
-    client_login → assets:<kind> / asset:<kind>:<id> → partner → connection → sync
+    client_login (waits until the client's admin logs in with the single-use Login link and
+    ticks their assets on our page, ``onboarding_client_share``, which shares them with that
+    login and adds:) asset:<kind>:<id> → partner → connection → sync
+
+The Login link's ``state`` is issued, checked and spent in one place (``login_state_*``): it
+works once and expires. The review step's ``onboarding_preflight`` says beforehand what Meta
+will refuse.
 """
 
 from __future__ import annotations
@@ -41,11 +47,14 @@ from assets.models import (
     PushState,
     TaskPreset,
 )
+from assets.selectors import task_labels
 from businesses import scoping
 from businesses.actors import Actor
+from businesses.advisor import BY_SLUG
 from businesses.audit import audit_record
 from businesses.graph_access import NotConnectedError, business_client, graph_client
 from businesses.models import (
+    AccessLevel,
     AccessToken,
     Business,
     DeveloperApp,
@@ -58,6 +67,9 @@ from businesses.models.base import ad_account_id_validator, meta_id_validator
 from businesses.services import token_store
 from graph import GraphError
 from graph import operations as ops
+from systemusers.caps import cap_meter
+from systemusers.models import SystemUser
+from systemusers.obo import obo_system_user
 
 logger = logging.getLogger(__name__)
 
@@ -488,8 +500,6 @@ def _kind_label(kind: str) -> str:
 
 def _tasks_text(kind: str, tasks) -> str:
     """Tasks as Meta's Business Settings names them (labels are data)."""
-    from assets.selectors import task_labels
-
     return ", ".join(task_labels(kind, tasks))
 
 
@@ -515,6 +525,7 @@ def _plan_steps(onboarding: Onboarding) -> list[OnboardingStep]:
     def add(key: str, label: str, position: int) -> None:
         steps.append(OnboardingStep(onboarding=onboarding, key=key, label=label, position=position))
 
+    # Client grants plan their steps when the client confirms (onboarding_client_share).
     if obo:
         add(
             "managed_business",
@@ -527,10 +538,6 @@ def _plan_steps(onboarding: Onboarding) -> list[OnboardingStep]:
             20,
         )
         add("partner", "Record the partner relationship", 30)
-    else:
-        add(
-            "client_login", "The client's admin logs in with Facebook Login (or shares by hand)", 10
-        )
     position = 40
     for item in onboarding.requested:
         kind, tasks = item["kind"], item["tasks"]
@@ -551,9 +558,6 @@ def _plan_steps(onboarding: Onboarding) -> list[OnboardingStep]:
                 )
             )
             position += 1
-    if not obo:
-        add("partner", "Record the partner relationship", 80)
-        add("connection", "Keep a token for the client's Business Manager", 85)
     add("sync", f"Queue the first sync of {client.name}", 90)
     return steps
 
@@ -839,8 +843,6 @@ def onboarding_share_page(*, onboarding: Onboarding, business_id: str = "") -> S
     """Read, with the client admin's login, the Business Managers they belong to and the
     assets of the one being onboarded that the agency asks for (owned ones: only the owner
     can share). Meta is called here, never inside a transaction."""
-    from assets.selectors import task_labels
-
     with ExitStack() as stack:
         graph = _login_graph(stack, onboarding)
         try:
@@ -1530,12 +1532,6 @@ def two_factor_advice(two_factor_type: str, *, who: str = "the client's admin") 
 def onboarding_preflight(onboarding: Onboarding) -> list[PreflightIssue]:
     """What Meta will refuse for this draft, and what must happen first. Reads only the
     database (what Meta said in step 1, the app's tier, the client's system users)."""
-    from assets.models import AssetKind as Kind
-    from businesses.advisor import BY_SLUG
-    from businesses.models import AccessLevel
-    from systemusers.caps import cap_meter
-    from systemusers.models import SystemUser
-
     issues: list[PreflightIssue] = []
     obo = onboarding.method == Onboarding.Method.ON_BEHALF_OF
     kinds = {item["kind"] for item in onboarding.requested}
@@ -1592,8 +1588,6 @@ def onboarding_preflight(onboarding: Onboarding) -> list[PreflightIssue]:
         )
         if client is not None:
             meter = cap_meter(client)
-            from systemusers.obo import obo_system_user
-
             if meter.employee_full and obo_system_user(client) is None:
                 holders = ", ".join(
                     f"'{su.name}'"
@@ -1615,7 +1609,7 @@ def onboarding_preflight(onboarding: Onboarding) -> list[PreflightIssue]:
                         blocking=True,
                     )
                 )
-        if Kind.PIXEL in kinds:
+        if AssetKind.PIXEL in kinds:
             issues.append(
                 PreflightIssue(
                     title="Pixels: no per-person removal through the API",

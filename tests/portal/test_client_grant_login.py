@@ -337,3 +337,38 @@ def test_preflight_is_clear_when_nothing_stands_in_the_way(client, connected, ma
     onboarding = _draft(client, method="client_grant", bm_id=acme, items={"page_preset": "analyst"})
     page = client.get(reverse("portal:onboarding_review", args=[onboarding.pk])).content.decode()
     assert 'id="preflight-clear"' in page
+
+
+def test_a_client_admin_in_several_business_managers_says_which_one(
+    client, connected, delta, waiting_grant
+):
+    world = connected.sandbox.world
+    side = world.add_business("Iris's Side Project")
+    world.add_business_user(side.id, role="ADMIN", person_id=delta["admin_person_id"])
+    _login(client, connected, delta["admin_person_id"], waiting_grant.oauth_state)
+    page = client.get(reverse("portal:client_share")).content.decode()
+    assert 'id="choose-business"' in page
+    assert "Iris&#x27;s Side Project" in page and "Delta Ridge Fitness" in page
+    page = client.get(reverse("portal:client_share"), {"business": delta["business_id"]})
+    page = page.content.decode()
+    assert 'id="share-form"' in page
+    assert _owned(connected, delta["business_id"], "ad_account")[0].name in page
+
+
+def test_a_person_outside_the_business_id_given_is_told_so(client, connected, manager, delta):
+    client.force_login(manager)
+    onboarding = _submit(
+        client,
+        _draft(
+            client,
+            method="client_grant",
+            bm_id=delta["business_id"],
+            items={"page_preset": "analyst"},
+        ),
+    )
+    client.logout()
+    acme_admin = connected.creds["clients"][0]["admin_person_id"]
+    _login(client, connected, acme_admin, onboarding.oauth_state)
+    page = client.get(reverse("portal:client_share")).content.decode()
+    assert f"You are not in Business Manager {delta['business_id']}" in page
+    assert 'id="share-form"' not in page
