@@ -67,7 +67,7 @@ from businesses.models.base import ad_account_id_validator, meta_id_validator
 from businesses.services import token_store
 from graph import GraphError
 from graph import operations as ops
-from systemusers.caps import cap_meter
+from systemusers.caps import cap_for, cap_meter
 from systemusers.models import SystemUser
 from systemusers.obo import obo_system_user
 
@@ -1530,8 +1530,9 @@ def two_factor_advice(two_factor_type: str, *, who: str = "the client's admin") 
 
 
 def onboarding_preflight(onboarding: Onboarding) -> list[PreflightIssue]:
-    """What Meta will refuse for this draft, and what must happen first. Reads only the
-    database (what Meta said in step 1, the app's tier, the client's system users)."""
+    """What Meta will refuse for this draft, and what must happen first: from what Meta said
+    in step 1 (or at the client's login), the app's tier, and the client's system users (the
+    portal's rows, else as Meta lists them to the client admin's login)."""
     issues: list[PreflightIssue] = []
     obo = onboarding.method == Onboarding.Method.ON_BEHALF_OF
     kinds = {item["kind"] for item in onboarding.requested}
@@ -1583,32 +1584,23 @@ def onboarding_preflight(onboarding: Onboarding) -> list[PreflightIssue]:
             )
         )
     if obo:
-        client = (
-            Business.objects.filter(meta_id=onboarding.client_meta_id).select_related("app").first()
-        )
-        if client is not None:
-            meter = cap_meter(client)
-            if meter.employee_full and obo_system_user(client) is None:
-                holders = ", ".join(
-                    f"'{su.name}'"
-                    for su in client.system_users.exclude(status=SystemUser.Status.FAILED)
-                    if su.role == SystemUser.Role.EMPLOYEE
+        seen = _client_system_users(onboarding)
+        if seen is not None and seen.used >= seen.allowed:
+            holders = ", ".join(f"'{name}'" for name in seen.names)
+            issues.append(
+                PreflightIssue(
+                    title="The client's system-user cap is reached",
+                    why=f"On Behalf Of creates one system user in {onboarding.name}; "
+                    f"{seen.level_label} access allows {seen.allowed} and it has {seen.used}"
+                    + (f" ({holders})" if holders else "")
+                    + ". Meta cannot delete system users (retired ones still count), so it "
+                    "refuses another (error 3949).",
+                    todo="Choose the client grants partner access instead, or get "
+                    f"{AccessLevel.ADVANCED.label} access for the app first.",
+                    who="staff",
+                    blocking=True,
                 )
-                issues.append(
-                    PreflightIssue(
-                        title="The client's system-user cap is reached",
-                        why=f"On Behalf Of creates one system user in {client.name}; "
-                        f"{meter.level_label} access allows {meter.employee_allowed} and it has "
-                        f"{meter.employee_used}"
-                        + (f" ({holders})" if holders else "")
-                        + ". Meta cannot delete system users (retired ones still count), so "
-                        "it refuses another (error 3949).",
-                        todo="Choose the client grants partner access instead, or get "
-                        f"{AccessLevel.ADVANCED.label} access for the app first.",
-                        who="staff",
-                        blocking=True,
-                    )
-                )
+            )
         if AssetKind.PIXEL in kinds:
             issues.append(
                 PreflightIssue(
@@ -1623,6 +1615,54 @@ def onboarding_preflight(onboarding: Onboarding) -> list[PreflightIssue]:
                 )
             )
     return issues
+
+
+@dataclass(frozen=True)
+class SlotsSeen:
+    used: int
+    allowed: int
+    level_label: str
+    names: list[str]
+
+
+def _client_system_users(onboarding: Onboarding) -> SlotsSeen | None:
+    """The client's employee system-user slots: from the portal's rows when it knows the
+    client, else as Meta lists them to the client admin's login (None when neither is known,
+    or the client already has the On Behalf Of system user, which is reused)."""
+    client = (
+        Business.objects.filter(meta_id=onboarding.client_meta_id).select_related("app").first()
+        if onboarding.client_meta_id
+        else None
+    )
+    if client is not None:
+        if obo_system_user(client) is not None:
+            return None
+        meter = cap_meter(client)
+        names = [
+            su.name
+            for su in client.system_users.exclude(status=SystemUser.Status.FAILED)
+            if su.role == SystemUser.Role.EMPLOYEE
+        ]
+        return SlotsSeen(meter.employee_used, meter.employee_allowed, meter.level_label, names)
+    token = onboarding.login_token
+    app = onboarding.agency.app
+    if not onboarding.client_meta_id or token is None or not token.is_active or app is None:
+        return None
+    try:
+        with graph_client(
+            token=token.reveal(), app=app, business_meta_id=onboarding.client_meta_id
+        ) as (graph, _):
+            employees = [
+                su.name
+                for su in ops.iter_system_users(graph, onboarding.client_meta_id)
+                if su.role == SystemUser.Role.EMPLOYEE
+            ]
+    except GraphError:
+        return None
+    level = AccessLevel(app.access_level)
+    return SlotsSeen(
+        len(employees), cap_for(level, SystemUser.Role.EMPLOYEE), level.label, employees
+    )
 
 
 @dataclass(frozen=True)

@@ -372,3 +372,21 @@ def test_a_person_outside_the_business_id_given_is_told_so(client, connected, ma
     page = client.get(reverse("portal:client_share")).content.decode()
     assert f"You are not in Business Manager {delta['business_id']}" in page
     assert 'id="share-form"' not in page
+
+
+def test_preflight_counts_a_new_clients_system_users_with_its_admins_login(
+    client, connected, manager, delta
+):
+    connected.sandbox.world.add_system_user(delta["business_id"], "Delta Reporting", "EMPLOYEE")
+    client.force_login(manager)
+    onboarding = _draft(
+        client,
+        method="on_behalf_of",
+        bm_id=delta["business_id"],
+        token=delta["admin_user_token"],
+        items={"page_preset": "analyst"},
+    )
+    assert not Business.objects.filter(meta_id=delta["business_id"]).exists()
+    page = client.get(reverse("portal:onboarding_review", args=[onboarding.pk])).content.decode()
+    assert "The client&#x27;s system-user cap is reached" in page
+    assert "&#x27;Delta Reporting&#x27;" in page
