@@ -466,7 +466,12 @@ def clean_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 ) from None
             if asset_id not in ids:
                 ids.append(str(asset_id))
-        cleaned.append({"kind": kind, "preset": preset, "tasks": tasks, "asset_ids": ids})
+        entry = {"kind": kind, "preset": preset, "tasks": tasks, "asset_ids": ids}
+        # Names of assets picked from the client's list, for the steps' labels (text only).
+        names = item.get("asset_names") or {}
+        if isinstance(names, dict) and ids:
+            entry["asset_names"] = {i: str(names[i])[:255] for i in ids if i in names}
+        cleaned.append(entry)
     return cleaned
 
 
@@ -542,8 +547,16 @@ def _plan_steps(onboarding: Onboarding) -> list[OnboardingStep]:
     for item in onboarding.requested:
         kind, tasks = item["kind"], item["tasks"]
         if item["asset_ids"]:
+            names = item.get("asset_names") or {}
             for asset_id in item["asset_ids"]:
-                steps.append(_asset_step(onboarding, kind, asset_id, tasks, position, how))
+                step = _asset_step(onboarding, kind, asset_id, tasks, position, how)
+                if names.get(asset_id):
+                    step.label = (
+                        f"{_kind_label(kind)} '{names[asset_id]}' ({asset_id}): {how} "
+                        f"{_tasks_text(kind, tasks)}"
+                    )
+                    step.data = {"name": names[asset_id]}
+                steps.append(step)
                 position += 1
         else:
             steps.append(
@@ -947,7 +960,8 @@ def onboarding_client_share(
                     asset.name,
                     choice.tasks,
                     True,
-                    "Shared; an admin must still approve it in Meta."
+                    f"Shared; {agency.name} accepts it in Meta next (there was no partner "
+                    "relationship yet)."
                     if needs_approval
                     else "Shared.",
                 )
@@ -1288,7 +1302,10 @@ def _step_partner(ctx: RunContext) -> str:
             f"({relationship.get_status_display().lower()}).",
         )
     if not confirmed:
-        raise Waiting("Waiting for the client to share at least one asset with the agency.")
+        raise Waiting(
+            "Waiting until at least one shared asset is confirmed (an admin of the agency "
+            "accepts new shares in Meta Business Settings → Requests)."
+        )
     return "Active: the client shares assets with the agency."
 
 
@@ -1415,7 +1432,10 @@ def _step_share(ctx: RunContext, step: OnboardingStep) -> str:
         node = _agency_sees(ctx, kind).get(asset_id)
     if node is None or (node.access_status and node.access_status != "CONFIRMED"):
         if needs_approval or node is not None or step.data.get("shared"):
-            raise Waiting("Shared; waiting for an admin to approve the request in Meta.")
+            raise Waiting(
+                f"Shared; waiting for an admin of {ctx.agency.name} to accept it in Meta "
+                "Business Settings → Requests."
+            )
         raise Waiting(
             f"Waiting for the client to share it with Business ID {ctx.agency.meta_id} "
             f"({_tasks_text(kind, tasks)})."

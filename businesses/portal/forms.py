@@ -196,7 +196,11 @@ class AssetsForm(forms.Form):
             if len(ids) > MAX_IDS_PER_KIND:
                 self.add_error(f"{kind}_assets", f"{label}s: at most {MAX_IDS_PER_KIND}.")
                 continue
-            items.append({"kind": kind, "preset": preset, "asset_ids": ids})
+            item = {"kind": kind, "preset": preset, "asset_ids": ids}
+            if ids:
+                listed = {a.id: a.name for a in self.listed.get(kind, [])}
+                item["asset_names"] = {i: listed[i] for i in ids if listed.get(i)}
+            items.append(item)
         if not self.errors and not items:
             raise forms.ValidationError(
                 "Choose the access the agency needs on at least one kind of asset."

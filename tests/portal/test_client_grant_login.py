@@ -270,9 +270,9 @@ def test_on_behalf_of_lists_the_clients_assets_to_pick_after_the_login(
     assert onboarding.status == Onboarding.Status.DONE, [
         (s.key, s.message) for s in onboarding.steps.all()
     ]
-    assert [s.asset_meta_id for s in onboarding.steps.filter(key__startswith="asset:")] == [
-        pages[1].id
-    ]
+    [step] = onboarding.steps.filter(key__startswith="asset:")
+    assert step.asset_meta_id == pages[1].id
+    assert f"'{pages[1].name}'" in step.label and "Insights" in step.label
 
 
 # --- pre-flight --------------------------------------------------------------------------

@@ -185,7 +185,7 @@ def test_client_grant_waits_until_the_client_logs_in_then_shares_what_they_tick(
     assert len(asset_steps) == 3  # only what was ticked
     # Without a partner relationship Meta asks an admin to approve each share first.
     assert {s.status for s in asset_steps} == {"pending"}
-    assert "approve" in asset_steps[0].message
+    assert "to accept it in Meta" in asset_steps[0].message
     for step in asset_steps:
         world.approve_access(step.asset_meta_id, connected.agency.meta_id)
     client.force_login(manager)
