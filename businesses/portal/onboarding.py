@@ -21,6 +21,7 @@ from businesses.advisor import BY_SLUG
 from businesses.models import AccessLevel, AuditEvent, Onboarding
 from businesses.onboarding import (
     SHARE_SESSION_TTL,
+    group_refusals,
     login_dialog_url,
     onboarding_agency,
     onboarding_client_assets,
@@ -428,8 +429,12 @@ def client_share(request: HttpRequest) -> HttpResponse:
             errors.extend(exc.messages)
         else:
             request.session.pop(SHARE_SESSION_KEY, None)
+            # The same refusal on many assets is said once, with the count.
+            repeated = group_refusals([(o.asset_id, o.message) for o in outcomes if not o.ok])
+            grouped = {key for r in repeated for key in r.keys}
             done = {
                 "agency": onboarding.agency.name,
+                "repeated": [{"count": r.count, "message": r.message} for r in repeated],
                 "shared": [
                     {
                         "name": o.name,
@@ -437,7 +442,9 @@ def client_share(request: HttpRequest) -> HttpResponse:
                         "kind": AssetKind(o.kind).label,
                         "tasks": task_labels(o.kind, o.tasks),
                         "ok": o.ok,
-                        "message": o.message,
+                        "message": "Refused: the reason above."
+                        if o.asset_id in grouped
+                        else o.message,
                     }
                     for o in outcomes
                 ],

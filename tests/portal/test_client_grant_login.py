@@ -217,7 +217,12 @@ def test_a_refusal_repeated_on_every_asset_is_said_once_with_the_count(
     connected.sandbox.world.set_two_factor_enforced(delta["business_id"], True)
     _login(client, connected, delta["admin_person_id"], waiting_grant.oauth_state)
     picks = [f"ad_account:{a.id}" for a in _owned(connected, delta["business_id"], "ad_account")]
-    client.post(reverse("portal:client_share"), {"business": delta["business_id"], "asset": picks})
+    response = client.post(
+        reverse("portal:client_share"), {"business": delta["business_id"], "asset": picks}
+    )
+    client_page = response.content.decode()  # the client's page says it once too
+    assert client_page.count("Meta refused 6 assets for the same reason") == 1
+    assert client_page.count("Complete two-factor authentication in Meta") == 1
     waiting_grant.refresh_from_db()
     steps = list(waiting_grant.steps.all())
     [repeated] = repeated_failures(steps)
@@ -390,3 +395,14 @@ def test_preflight_counts_a_new_clients_system_users_with_its_admins_login(
     page = client.get(reverse("portal:onboarding_review", args=[onboarding.pk])).content.decode()
     assert "The client&#x27;s system-user cap is reached" in page
     assert "&#x27;Delta Reporting&#x27;" in page
+
+
+def test_the_client_page_expires_an_hour_after_the_login(
+    client, connected, delta, waiting_grant, time_machine
+):
+    _login(client, connected, delta["admin_person_id"], waiting_grant.oauth_state)
+    assert client.get(reverse("portal:client_share")).status_code == 200
+    time_machine.move_to(timezone.now() + timedelta(hours=2))
+    response = client.get(reverse("portal:client_share"))
+    assert response.status_code == 400
+    assert "fresh login" in response.content.decode()
