@@ -936,6 +936,16 @@ def onboarding_client_share(
         raise ValidationError("Some ticked assets are not in your Business Manager any more.")
     if not picks:
         raise ValidationError("Tick at least one asset to share.")
+    business = page.business
+    if (
+        Onboarding.objects.filter(client_meta_id=business.id, status__in=Onboarding.IN_PROGRESS)
+        .exclude(pk=onboarding.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            f"{business.name} is already being onboarded by {onboarding.agency.name} through "
+            "another link: please use that one, or ask your agency contact."
+        )
     agency = onboarding.agency
     outcomes: list[ShareOutcome] = []
     with ExitStack() as stack:
@@ -967,7 +977,23 @@ def onboarding_client_share(
                 )
             )
     actor = Actor.system("Client's admin (Facebook Login)")
-    business = page.business
+    try:
+        _record_client_share(
+            onboarding=onboarding, business=business, outcomes=outcomes, actor=actor
+        )
+    except IntegrityError:
+        # Another onboarding of this client started between the check above and now.
+        raise ValidationError(
+            f"{business.name} is already being onboarded by {agency.name} through another "
+            "link; what was shared stays shared in Meta."
+        ) from None
+    return outcomes
+
+
+def _record_client_share(
+    *, onboarding: Onboarding, business: Any, outcomes: list[ShareOutcome], actor: Actor
+) -> None:
+    agency = onboarding.agency
     with transaction.atomic():
         locked = Onboarding.objects.select_for_update().get(pk=onboarding.pk)
         if locked.steps.filter(key="client_login", status=Step.DONE).exists():
@@ -1048,7 +1074,6 @@ def onboarding_client_share(
             changes={"shared": [o.asset_id for o in outcomes if o.ok]},
         )
         transaction.on_commit(lambda: _enqueue_run(locked.pk))
-    return outcomes
 
 
 # --- the run ----------------------------------------------------------------------------------

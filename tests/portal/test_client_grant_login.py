@@ -406,3 +406,27 @@ def test_the_client_page_expires_an_hour_after_the_login(
     response = client.get(reverse("portal:client_share"))
     assert response.status_code == 400
     assert "fresh login" in response.content.decode()
+
+
+def test_a_client_already_being_onboarded_through_another_link_shares_nothing(
+    client, connected, delta, waiting_grant
+):
+    other = Onboarding.objects.create(
+        agency=connected.agency,
+        name="Delta Ridge Fitness",
+        client_meta_id=delta["business_id"],
+        client_business=Business.objects.create(meta_id=delta["business_id"], name="Delta"),
+        method=Onboarding.Method.ON_BEHALF_OF,
+        status=Onboarding.Status.WAITING,
+    )
+    _login(client, connected, delta["admin_person_id"], waiting_grant.oauth_state)
+    ad_account = _owned(connected, delta["business_id"], "ad_account")[0]
+    response = client.post(
+        reverse("portal:client_share"),
+        {"business": delta["business_id"], "asset": [f"ad_account:{ad_account.id}"]},
+    )
+    assert response.status_code == 400
+    assert "already being onboarded" in response.content.decode()
+    assert connected.agency.meta_id not in connected.sandbox.world.assets[ad_account.id].access
+    waiting_grant.refresh_from_db()
+    assert waiting_grant.client_meta_id == "" and other.pk != waiting_grant.pk
