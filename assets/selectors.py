@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.db.models import QuerySet
 
 from assets.models import Asset, Grant, TaskDefinition
@@ -12,6 +14,39 @@ def task_vocabulary(asset_kind: str, *, include_deprecated: bool = False) -> set
     if not include_deprecated:
         qs = qs.filter(is_deprecated=False)
     return set(qs.values_list("name", flat=True))
+
+
+_LABELS: dict[str, dict[str, str]] | None = None
+_LABELS_READ_AT = 0.0
+LABELS_TTL_SECONDS = 30.0
+
+
+def task_label_map() -> dict[str, dict[str, str]]:
+    """{kind: {task: label}} from the TaskDefinition table (the labels are data). Read once
+    and kept briefly, so a page listing many grants costs one query, not one per grant; a
+    saved TaskDefinition clears it (assets/apps.py)."""
+    global _LABELS, _LABELS_READ_AT
+    now = time.monotonic()
+    if _LABELS is None or now - _LABELS_READ_AT > LABELS_TTL_SECONDS:
+        labels: dict[str, dict[str, str]] = {}
+        for kind, name, label in TaskDefinition.objects.values_list("asset_kind", "name", "label"):
+            labels.setdefault(kind, {})[name] = label or name
+        _LABELS, _LABELS_READ_AT = labels, now
+    return _LABELS
+
+
+def forget_task_labels(**_kwargs) -> None:
+    global _LABELS
+    _LABELS = None
+
+
+def task_label(kind: str, task: str) -> str:
+    """The name Meta's Business Settings shows for a task; the code itself if unknown."""
+    return task_label_map().get(kind, {}).get(task, task)
+
+
+def task_labels(kind: str, tasks) -> list[str]:
+    return [task_label(kind, task) for task in tasks or ()]
 
 
 def grants_with_principals() -> QuerySet[Grant]:

@@ -2,6 +2,11 @@
 
 Sources: the official SDK's enums (facebook-python-business-sdk adobjects: AdAccount.Tasks,
 Page.Tasks, AdsPixel.Tasks, ProductCatalog.Tasks, InstagramBusinessAsset.Tasks), DOMAIN.md §2.2.
+Labels are the names Meta's Business Settings shows for each permission (Meta Business Help
+Center, "Business portfolio assets and their task-based permissions": ad account "Manage
+campaigns" / "View performance" / "Manage Creative Hub mockups"; Page and Instagram "Content",
+"Community activity", "Messages", "Ads", "Insights"; catalog "Manage catalog" / "Create ads"),
+and for datasets (pixels) the names of Meta's pixel-sharing guide.
 This is only the seed: the table is the vocabulary and grows in the admin when Meta changes it
 (Page task names are in flux — DOMAIN.md decision 6)."""
 
@@ -9,19 +14,19 @@ from __future__ import annotations
 
 TASKS: dict[str, list[tuple[str, str]]] = {
     "ad_account": [
-        ("MANAGE", "Manage (admin)"),
-        ("ADVERTISE", "Advertise"),
-        ("ANALYZE", "Analyze"),
-        ("DRAFT", "Draft"),
-        ("AA_ANALYZE", "Advanced analyze"),
+        ("MANAGE", "Manage ad account (full control)"),
+        ("ADVERTISE", "Manage campaigns"),
+        ("ANALYZE", "View performance"),
+        ("DRAFT", "Manage Creative Hub mockups"),
+        ("AA_ANALYZE", "Facebook Analytics (retired)"),
     ],
     "page": [
-        ("MANAGE", "Manage"),
-        ("CREATE_CONTENT", "Create content"),
-        ("MODERATE", "Moderate"),
-        ("MESSAGING", "Messaging"),
-        ("ADVERTISE", "Advertise"),
-        ("ANALYZE", "Analyze"),
+        ("MANAGE", "Everything (full control)"),
+        ("CREATE_CONTENT", "Content"),
+        ("MODERATE", "Community activity"),
+        ("MESSAGING", "Messages and calls"),
+        ("ADVERTISE", "Ads"),
+        ("ANALYZE", "Insights"),
         ("MODERATE_COMMUNITY", "Moderate community"),
         ("MANAGE_JOBS", "Manage jobs"),
         ("MANAGE_LEADS", "Manage leads"),
@@ -47,21 +52,21 @@ TASKS: dict[str, list[tuple[str, str]]] = {
         ("PROFILE_PLUS_CREATOR_MANAGEMENT", "Creator management (new Pages)"),
     ],
     "pixel": [
-        ("AA_ANALYZE", "Advanced analyze"),
-        ("ADVERTISE", "Advertise (connect ad accounts)"),
+        ("AA_ANALYZE", "Facebook Analytics (retired)"),
+        ("ADVERTISE", "Connect ad accounts to this dataset"),
         ("ANALYZE", "View, analyze and advertise"),
-        ("EDIT", "Edit (allow-listed)"),
-        ("UPLOAD", "Upload conversion data"),
+        ("EDIT", "Edit dataset (allow-listed)"),
+        ("UPLOAD", "Upload website conversion data"),
     ],
     "catalog": [
-        ("MANAGE", "Manage"),
-        ("ADVERTISE", "Advertise"),
+        ("MANAGE", "Manage catalog"),
+        ("ADVERTISE", "Create ads"),
         ("MANAGE_AR", "Manage AR effects"),
-        ("AA_ANALYZE", "Advanced analyze"),
+        ("AA_ANALYZE", "Facebook Analytics (retired)"),
     ],
     "instagram_account": [
-        ("ADVERTISE", "Advertise"),
-        ("ANALYZE", "Analyze"),
+        ("ADVERTISE", "Ads"),
+        ("ANALYZE", "Insights"),
         ("COMMUNITY_ACTIVITY", "Community activity"),
         ("CONTENT", "Content"),
         ("MESSAGES", "Messages"),

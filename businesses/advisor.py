@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FEATURE = "Ads Management Standard Access (now “Marketing API Access Tier”)"
+FEATURE = "Marketing API Access Tier (formerly Ads Management Standard Access)"
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ USE_CASES: tuple[UseCase, ...] = (
         feature=FEATURE,
         always_advanced=False,
         why="ads_management covers reading and managing the ad accounts the token can reach.",
-        source="Seed 000, Example Use Cases row 1",
+        source="Meta, Marketing API Authorization page, Example Use Cases",
     ),
     UseCase(
         slug="read_reports",
@@ -46,7 +46,7 @@ USE_CASES: tuple[UseCase, ...] = (
         feature=FEATURE,
         always_advanced=False,
         why="ads_read is the reporting (Insights) permission; it cannot change anything.",
-        source="Seed 000, Example Use Cases row 2",
+        source="Meta, Marketing API Authorization page, Example Use Cases",
     ),
     UseCase(
         slug="reports_and_manage",
@@ -55,7 +55,7 @@ USE_CASES: tuple[UseCase, ...] = (
         feature=FEATURE,
         always_advanced=False,
         why="Both permissions, each used for the clients that need it.",
-        source="Seed 000, Example Use Cases row 3",
+        source="Meta, Marketing API Authorization page, Example Use Cases",
     ),
     UseCase(
         slug="manage_client_bms",
@@ -64,10 +64,10 @@ USE_CASES: tuple[UseCase, ...] = (
         feature=FEATURE,
         always_advanced=True,
         why=(
-            "The clients' assets live in other Business Managers, and standard access gives no "
+            "The clients' assets live in other Business Managers, and Limited access gives no "
             "Business Manager access to manage ad accounts, user permissions and Pages."
         ),
-        source="Seed 002; seed 000 access-level table; DOMAIN.md §8.1",
+        source="Meta, Marketing API video “Core Components and Requirements”; Authorization page, access levels",
         notes=("business_management depends on pages_read_engagement and pages_show_list.",),
     ),
     UseCase(
@@ -77,10 +77,10 @@ USE_CASES: tuple[UseCase, ...] = (
         feature=FEATURE,
         always_advanced=True,
         why=(
-            "Standard access allows 1 system user and 1 admin system user per business; "
-            "advanced allows 10 system users (the admin stays at 1)."
+            "Limited access allows 1 system user and 1 admin system user per business; "
+            "Full access allows 10 system users (the admin stays at 1)."
         ),
-        source="Seed 000 access-level table; DOMAIN.md §3.4",
+        source="Meta, Marketing API Authorization page, access levels",
         notes=("System users cannot be deleted through the API; retired ones still count.",),
     ),
     UseCase(
@@ -91,11 +91,11 @@ USE_CASES: tuple[UseCase, ...] = (
         always_advanced=True,
         why=(
             "On Behalf Of acts in the client's Business Manager, which the agency does not own: "
-            "permissions used on businesses you do not own need advanced access. The agency's "
+            "permissions used on businesses you do not own need Full access. The agency's "
             "admin system user token must itself hold business_management and every scope "
             "requested for the client."
         ),
-        source="DOMAIN.md §4 (Business On Behalf Of) and §8.2",
+        source="Meta, Business Management API: Business On Behalf Of; Marketing API Authorization page",
         notes=("The client admin logs in through the agency's app with business_management.",),
     ),
 )

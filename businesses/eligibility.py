@@ -56,11 +56,11 @@ class Rule:
 RULES: dict[str, Rule] = {
     "seed": Rule(
         key="seed",
-        name="Seed rule (Ads Management Standard Access, before May 2026)",
+        name="Meta's rule before May 2026 (Ads Management Standard Access)",
         min_successful_calls=1500,
         max_error_rate=0.10,
         error_window_calls=None,
-        source="Meta's Authorization page as captured in seed 000",
+        source="Meta's Marketing API Authorization page (access levels)",
     ),
     "meta_2026": Rule(
         key="meta_2026",

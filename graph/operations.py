@@ -814,3 +814,67 @@ def remove_client(client: GraphClient, agency_business_id: str, client_business_
     """End a partnership from the agency's side: `DELETE /{agency}/clients?business=` (DOMAIN
     1.2). The agency loses its access to the client's shared assets."""
     client.delete(f"/{agency_business_id}/clients", {"business": client_business_id})
+
+
+# --- a client admin's own view, for onboarding ----------------------------------------------------
+# Read with the token of the person who logged in (Facebook Login), not the agency's: a new
+# client's Business Manager and its assets are visible only to its own people.
+
+# `GET /me/businesses` [SDK user.py get_businesses -> Business]; the fields are Business.Field
+# members [SDK business.py].
+MY_BUSINESS_FIELDS = "id,name,verification_status,two_factor_type"
+
+# Owned edges and node fields for the assets a client can share with a partner. Only fields of
+# each node in Meta's SDK; no access_type/access_status (not fields of these nodes).
+#   owned_ad_accounts [SDK business.py get_owned_ad_accounts; adaccount.py Field id, account_id, name]
+#   owned_pages [business.py get_owned_pages; page.py Field id, name]
+#   owned_pixels [business.py get_owned_pixels; adspixel.py Field id, name]
+#   owned_product_catalogs [business.py get_owned_product_catalogs; productcatalog.py id, name]
+#   owned_instagram_assets [business.py get_owned_instagram_assets -> InstagramBusinessAsset;
+#     instagrambusinessasset.py Field id, ig_user_id, ig_username]
+SHAREABLE_EDGES: dict[str, tuple[str, str]] = {
+    "ad_account": ("owned_ad_accounts", "id,account_id,name"),
+    "page": ("owned_pages", "id,name"),
+    "pixel": ("owned_pixels", "id,name"),
+    "catalog": ("owned_product_catalogs", "id,name"),
+    "instagram_account": ("owned_instagram_assets", "id,ig_username"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ShareableAssetNode:
+    id: str
+    kind: str
+    name: str
+
+
+def _shareable(row: Mapping[str, Any], kind: str) -> ShareableAssetNode | None:
+    asset_id = _id(row)
+    if asset_id is None:
+        return None
+    if kind == "ad_account" and not asset_id.startswith("act_"):
+        asset_id = f"act_{asset_id}"
+    name = text(row.get("name")) or text(row.get("ig_username")) or ""
+    if kind == "instagram_account" and name and "name" not in row:
+        name = f"@{name}"
+    return ShareableAssetNode(id=asset_id, kind=kind, name=name)
+
+
+def iter_my_businesses(client: GraphClient) -> Iterator[BusinessNode]:
+    """The Business Managers the token's person belongs to."""
+    return _items(
+        _pages(
+            client,
+            "/me/businesses",
+            MY_BUSINESS_FIELDS,
+            lambda r: parse_business(r) if _id(r) is not None else None,
+        )
+    )
+
+
+def iter_shareable_assets(
+    client: GraphClient, business_id: str, kind: str
+) -> Iterator[ShareableAssetNode]:
+    """Assets of one kind that the business owns (and so can share with a partner)."""
+    edge, fields = SHAREABLE_EDGES[kind]
+    return _items(_pages(client, f"/{business_id}/{edge}", fields, lambda r: _shareable(r, kind)))

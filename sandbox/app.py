@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import access, errors
+from . import access, errors, login_dialog
 from .context import (
     Ctx,
     effective_method,
@@ -86,6 +86,8 @@ class GraphApp:
     # --- WSGI -------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if login_dialog.is_dialog_path(environ.get("PATH_INFO", "/")):
+            return self._login_dialog(environ, start_response)
         try:
             ctx = self._context(environ)
         except GraphError as exc:
@@ -119,6 +121,15 @@ class GraphApp:
         elif fault is not None and fault.kind == "applied_then_500":
             status, body = 500, _json(errors.transient_server_error().body())
         return self._send(start_response, status, body, result.headers, ctx)
+
+    def _login_dialog(self, environ: dict[str, Any], start_response: StartResponse):
+        """Facebook Login's dialog is a web page, not a Graph call: HTML, no usage headers."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        status, body, headers = login_dialog.handle(
+            self.world, environ.get("REQUEST_METHOD", "GET"), environ.get("QUERY_STRING", ""), raw
+        )
+        return self._send(start_response, status, body, headers, None, login_dialog.HTML_TYPE)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -225,6 +236,7 @@ class GraphApp:
 
 _REASONS = {
     200: "OK",
+    302: "Found",
     400: "Bad Request",
     403: "Forbidden",
     404: "Not Found",

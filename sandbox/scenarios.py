@@ -11,7 +11,7 @@ Both are deterministic from their seed (ids, secrets and tokens included), so
              admin_system_user_token, employee_system_user_id, employee_system_user_token,
              admin_person_id, admin_user_id, admin_user_token},
     clients: [{business_id, name, connected, verification_status, two_factor_enforced,
-               admin_person_id, admin_user_id, admin_user_token}, ...],
+               admin_person_id, admin_user_id, admin_user_token, admin_name, admin_email}, ...],
     unconnected_client: {same keys, connected: false}   (demo only)
 """
 
@@ -99,6 +99,9 @@ def _client_creds(
         "admin_person_id": admin.person_id,
         "admin_user_id": admin.id,
         "admin_user_token": token.token,
+        # Who to be in the Login dialog's stand-in (a person would know their own login).
+        "admin_name": admin.name,
+        "admin_email": admin.email,
     }
 
 

@@ -53,7 +53,7 @@ class CapMeter:
     def __str__(self) -> str:
         return (
             f"system users {self.employee_used} of {self.employee_allowed}, "
-            f"admin {self.admin_used} of {self.admin_allowed} — {self.access_level} access"
+            f"admin {self.admin_used} of {self.admin_allowed} — {self.level_label} access"
         )
 
 

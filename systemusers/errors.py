@@ -37,8 +37,8 @@ class SystemUserCapError(Exception):
         admin_cap = cap_for(access_level, "ADMIN")
         if access_level == "standard":
             change = (
-                "To create more, get advanced access (now Full) to Ads Management Standard Access "
-                f"for the app through App Review: it allows {cap_for('advanced', 'EMPLOYEE')} system "
+                "To create more, get Full access (formerly Advanced) in the Marketing API Access "
+                f"Tier for the app through App Review: it allows {cap_for('advanced', 'EMPLOYEE')} system "
                 f"users and {cap_for('advanced', 'ADMIN')} admin system user."
             )
         else:
@@ -48,7 +48,7 @@ class SystemUserCapError(Exception):
             )
         super().__init__(
             f"Cannot create another {kind} in {business_name} ({business_meta_id}): the "
-            f"{access_level} access level ({level_label(access_level)}) allows {employee_cap} "
+            f"{level_label(access_level)} access level allows {employee_cap} "
             f"system user{'s' if employee_cap != 1 else ''} and {admin_cap} admin system user"
             f"{'s' if admin_cap != 1 else ''}, and {taken}: {held}. {change}"
         )

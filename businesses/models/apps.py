@@ -30,7 +30,7 @@ class DeveloperApp(TimeStampedModel):
     # The access level of the "Ads Management Standard Access" feature (Marketing API Access
     # Tier): one level per app, which sets its system-user caps.
     access_level = models.CharField(
-        "Ads Management Standard Access level",
+        "Marketing API access tier",
         max_length=16,
         choices=AccessLevel.choices,
         default=AccessLevel.STANDARD,

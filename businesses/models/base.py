@@ -22,6 +22,7 @@ class TimeStampedModel(models.Model):
 
 
 class AccessLevel(models.TextChoices):
-    # Meta renamed the tiers in May 2026 (DOMAIN.md decision 2); both names are shown.
-    STANDARD = "standard", "Standard (now Limited)"
-    ADVANCED = "advanced", "Advanced (now Full)"
+    # Meta renamed the tiers in May 2026 (DOMAIN.md decision 2): named as Meta names them now,
+    # with the old name once, so people who knew it recognise it.
+    STANDARD = "standard", "Limited (formerly Standard)"
+    ADVANCED = "advanced", "Full (formerly Advanced)"

@@ -41,8 +41,9 @@ class Onboarding(TimeStampedModel):
         related_name="onboardings",
         help_text="Set when the onboarding is submitted.",
     )
+    # Blank for a client who grants access by logging in: the ID is learned from that login.
     client_meta_id = models.CharField(
-        "client's Business Manager ID", max_length=32, validators=[meta_id_validator]
+        "client's Business Manager ID", max_length=32, blank=True, validators=[meta_id_validator]
     )
     name = models.CharField("client name", max_length=255)
     contact_name = models.CharField(max_length=255, blank=True)
@@ -60,8 +61,14 @@ class Onboarding(TimeStampedModel):
         related_name="+",
         help_text="The client admin's user token (encrypted elsewhere), from the wizard or Login.",
     )
-    # Ties the Facebook Login callback to this onboarding; random, single onboarding.
+    # Ties the Facebook Login callback to this onboarding: random, single-use, expiring
+    # (businesses/onboarding.py login_state_* is the one place that issues and spends it).
     oauth_state = models.CharField(max_length=64, blank=True, editable=False)
+    oauth_state_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    oauth_state_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What Meta said about the client's Business Manager when it was checked (name,
+    # two_factor_type, verification_status): the review step's pre-flight reads it.
+    meta_facts = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -78,22 +85,24 @@ class Onboarding(TimeStampedModel):
         ordering = ("-created_at",)
         constraints = [
             models.CheckConstraint(
-                condition=Q(client_meta_id__regex=r"^[0-9]{1,32}$"),
+                condition=Q(client_meta_id__regex=r"^[0-9]{1,32}$") | Q(client_meta_id=""),
                 name="onboarding_client_meta_id_digits",
             ),
             models.CheckConstraint(
                 condition=Q(method__in=["", "on_behalf_of", "client_grant"]),
                 name="onboarding_method_known",
             ),
-            # Submitted work always knows its method and its client business.
+            # Submitted work always knows its method, and its client business unless the
+            # client has yet to log in and say which one it is (client grants).
             models.CheckConstraint(
-                condition=Q(status="draft") | (~Q(method="") & Q(client_business__isnull=False)),
+                condition=Q(status="draft")
+                | (~Q(method="") & (Q(client_business__isnull=False) | Q(method="client_grant"))),
                 name="onboarding_submitted_is_complete",
             ),
             # Two staff members must not onboard the same client at once.
             models.UniqueConstraint(
                 fields=["client_meta_id"],
-                condition=Q(status__in=["submitted", "running", "waiting"]),
+                condition=Q(status__in=["submitted", "running", "waiting"]) & ~Q(client_meta_id=""),
                 name="onboarding_one_in_progress_per_client",
             ),
             models.UniqueConstraint(

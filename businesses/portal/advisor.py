@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from businesses.advisor import BY_SLUG, USE_CASES
-from businesses.models import DeveloperApp
+from businesses.models import AccessLevel, DeveloperApp
 from businesses.portal.common import render_page
 
 
@@ -19,6 +19,8 @@ def advisor(request: HttpRequest) -> HttpResponse:
             "across": across,
             "advanced": case.advanced_needed(across) if case else None,
             "apps": DeveloperApp.objects.order_by("name"),
+            "full_label": f"{AccessLevel.ADVANCED.label} access",
+            "limited_label": f"{AccessLevel.STANDARD.label} access",
         },
         title="Permission advisor",
     )

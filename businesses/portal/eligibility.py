@@ -24,5 +24,5 @@ def eligibility(request: HttpRequest, app_id: int | None = None) -> HttpResponse
             "rule": current_rule(),
             "other_rules": [r for r in RULES.values() if r.key != current_rule().key],
         },
-        title="Advanced-access eligibility",
+        title="Full access eligibility",
     )

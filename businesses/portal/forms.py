@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from assets.models import AssetKind, TaskPreset
+from assets.selectors import task_labels
 from businesses.models import Onboarding
 
 BM_ID_HELP = "Digits only, as shown in Business Settings → Business info (e.g. 1234567890123456)."
@@ -76,32 +77,22 @@ class ClientDetailsForm(forms.Form):
         error_messages={"invalid": "Contact email: enter an address like name@example.com."},
     )
     client_meta_id = forms.CharField(
-        label="Business Manager ID",
+        label="Business Manager ID (optional)",
         max_length=32,
-        help_text=BM_ID_HELP,
+        required=False,
+        help_text=BM_ID_HELP
+        + " Leave empty if the client grants access by logging in: their login tells us.",
         error_messages={
-            "required": "Business Manager ID: enter the client's Business Manager ID.",
             "max_length": "Business Manager ID: at most %(limit_value)d digits (it has %(show_value)d).",
         },
     )
-
-    client_admin_token = client_admin_token_field(
-        label="Client admin's user token (only if Meta does not show the agency this ID)",
-        help_text=(
-            "Meta shows a Business Manager only to its own people and its partners. For a new "
-            "client with no link to the agency yet, paste a user token of one of its admins: "
-            "the ID is checked with it, and On Behalf Of uses it later."
-        ),
-    )
-
-    def clean_client_admin_token(self) -> str:
-        return clean_client_admin_token(self.cleaned_data["client_admin_token"])
 
     def clean_client_meta_id(self) -> str:
         # People paste ids with spaces in them; only those are forgiven. [0-9] and not \d:
         # other scripts' digits are not a Meta id.
         value = re.sub(r"\s", "", self.cleaned_data["client_meta_id"])
-        digits_only(value)
+        if value:
+            digits_only(value)
         return value
 
     def clean_name(self) -> str:
@@ -135,16 +126,27 @@ class MethodForm(forms.Form):
 
 
 def preset_choices(kind: str) -> list[tuple[str, str]]:
+    """Presets by their titles, with the tasks as Business Settings names them."""
     rows = TaskPreset.objects.filter(asset_kind=kind).order_by("pk")
-    return [("", "Not needed")] + [(p.slug, f"{p.label} — {', '.join(p.tasks)}") for p in rows]
+    return [("", "Not needed")] + [
+        (p.slug, f"{p.label} — {', '.join(task_labels(kind, p.tasks))}") for p in rows
+    ]
 
 
 class AssetsForm(forms.Form):
-    """One preset choice and an optional id list per kind of asset."""
+    """One preset per kind of asset and, when the client's assets could be read (On Behalf Of
+    with the client admin's login), the ones to use, ticked from a list: nobody types ids."""
 
-    def __init__(self, *args, presets: dict[str, list[tuple[str, str]]] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        presets: dict[str, list[tuple[str, str]]] | None = None,
+        listed: dict[str, list] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         presets = presets or {kind: preset_choices(kind) for kind in ONBOARDING_KINDS}
+        self.listed = listed or {}
         for kind in ONBOARDING_KINDS:
             label = AssetKind(kind).label
             self.fields[f"{kind}_preset"] = forms.ChoiceField(
@@ -155,20 +157,25 @@ class AssetsForm(forms.Form):
                     "invalid_choice": f"{label}s: %(value)s is not one of the offered presets."
                 },
             )
-            example = "act_1234567890" if kind == AssetKind.AD_ACCOUNT else "1234567890"
-            self.fields[f"{kind}_ids"] = forms.CharField(
-                label=f"{label} ids",
-                required=False,
-                max_length=4000,
-                widget=forms.Textarea(attrs={"rows": 2, "cols": 50, "placeholder": example}),
-                help_text=f"Optional, comma or line separated (e.g. {example}). Empty = all of "
-                "them the client owns.",
-                error_messages={"max_length": f"{label} ids: at most %(limit_value)d characters."},
-            )
+            if kind in self.listed:
+                self.fields[f"{kind}_assets"] = forms.MultipleChoiceField(
+                    label=f"{label}s of the client",
+                    required=False,
+                    choices=[(a.id, f"{a.name or a.id} ({a.id})") for a in self.listed[kind]],
+                    widget=forms.CheckboxSelectMultiple,
+                    help_text="None ticked = every one of them.",
+                    error_messages={
+                        "invalid_choice": f"{label}s: %(value)s is not one of the client's."
+                    },
+                )
 
     def kind_rows(self):
         return [
-            (AssetKind(kind).label, self[f"{kind}_preset"], self[f"{kind}_ids"])
+            (
+                AssetKind(kind).label,
+                self[f"{kind}_preset"],
+                self[f"{kind}_assets"] if f"{kind}_assets" in self.fields else None,
+            )
             for kind in ONBOARDING_KINDS
         ]
 
@@ -177,30 +184,23 @@ class AssetsForm(forms.Form):
         items = []
         for kind in ONBOARDING_KINDS:
             preset = cleaned.get(f"{kind}_preset") or ""
-            raw = cleaned.get(f"{kind}_ids") or ""
-            ids = [part for part in re.split(r"[\s,;]+", raw) if part]
+            ids = list(cleaned.get(f"{kind}_assets") or [])
             label = AssetKind(kind).label
             if ids and not preset:
-                self.add_error(f"{kind}_preset", f"{label}s: choose the access for the ids given.")
+                self.add_error(
+                    f"{kind}_preset", f"{label}s: choose the access for the ones ticked."
+                )
                 continue
             if not preset:
                 continue
             if len(ids) > MAX_IDS_PER_KIND:
-                self.add_error(f"{kind}_ids", f"{label} ids: at most {MAX_IDS_PER_KIND} ids.")
+                self.add_error(f"{kind}_assets", f"{label}s: at most {MAX_IDS_PER_KIND}.")
                 continue
-            pattern = r"^act_[0-9]{1,32}$" if kind == AssetKind.AD_ACCOUNT else r"^[0-9]{1,32}$"
-            bad = [i for i in ids if not re.match(pattern, i, flags=re.ASCII)]
-            if bad:
-                shape = (
-                    "'act_' followed by digits" if kind == AssetKind.AD_ACCOUNT else "digits only"
-                )
-                self.add_error(
-                    f"{kind}_ids",
-                    f"{label} ids: {', '.join(bad[:5])} {'is' if len(bad) == 1 else 'are'} not "
-                    f"a valid id ({shape}).",
-                )
-                continue
-            items.append({"kind": kind, "preset": preset, "asset_ids": list(dict.fromkeys(ids))})
+            item = {"kind": kind, "preset": preset, "asset_ids": ids}
+            if ids:
+                listed = {a.id: a.name for a in self.listed.get(kind, [])}
+                item["asset_names"] = {i: listed[i] for i in ids if listed.get(i)}
+            items.append(item)
         if not self.errors and not items:
             raise forms.ValidationError(
                 "Choose the access the agency needs on at least one kind of asset."
@@ -209,11 +209,11 @@ class AssetsForm(forms.Form):
         return cleaned
 
     @classmethod
-    def initial_from(cls, items: list[dict]) -> dict[str, str]:
-        initial = {}
+    def initial_from(cls, items: list[dict]) -> dict:
+        initial: dict = {}
         for item in items:
             initial[f"{item['kind']}_preset"] = item["preset"]
-            initial[f"{item['kind']}_ids"] = "\n".join(item.get("asset_ids") or [])
+            initial[f"{item['kind']}_assets"] = list(item.get("asset_ids") or [])
         return initial
 
 

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assets.models import Asset, AssetAccess, Grant, PushState
+from assets.selectors import task_labels
 from businesses import scoping
 from businesses.models import (
     AccessToken,
@@ -230,7 +231,7 @@ def readiness_items(business: Business, token: AccessToken | None) -> list[Readi
             verified,
             f"Verification: {business.get_verification_status_display()}.",
             "Start business verification in Meta Business Settings → Security Center; "
-            "advanced access and sensitive data need it.",
+            "Full access and sensitive data need it.",
         ),
         ReadinessItem(
             "developer",
@@ -376,13 +377,16 @@ def access_report(*, business: Business, token: AccessToken | None, asset_id: st
             )
         )
     else:
-        tasks = ", ".join(confirmed[0].permitted_tasks) or "owner"
+        tasks = ", ".join(task_labels(asset.kind, confirmed[0].permitted_tasks)) or "owner"
         report.findings.append(
             AccessFinding(True, "Shared", f"{confirmed[0].business.name} has access ({tasks}).")
         )
     su_grants = [g for g in asset.live if g.system_user_id]
     if su_grants:
-        names = ", ".join(f"{g.system_user.name} ({', '.join(g.tasks)})" for g in su_grants)
+        names = ", ".join(
+            f"{g.system_user.name} ({', '.join(task_labels(asset.kind, g.tasks))})"
+            for g in su_grants
+        )
         report.findings.append(AccessFinding(True, "System user assigned", names))
     else:
         report.findings.append(

@@ -1,5 +1,6 @@
 """/admin/portal/…: every page behind the admin login (admin_site.admin_view), except the
-Facebook Login callback, which the client's admin reaches from Meta."""
+Facebook Login callback, which the client's admin reaches from Meta, and the page it leads
+them to (their assets to share)."""
 
 from __future__ import annotations
 
@@ -51,4 +52,6 @@ urlpatterns = [
     ),
     path("onboarding/<int:pk>/retry/", v(onboarding.onboarding_retry), name="onboarding_retry"),
     path("oauth/callback/", onboarding.oauth_callback, name="oauth_callback"),
+    # The client admin's page after Facebook Login: tied to their browser session, not a login.
+    path("share/", onboarding.client_share, name="client_share"),
 ]

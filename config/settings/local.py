@@ -8,6 +8,8 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "local-only-insecure-key-change-me-0123456789abcdef")
 os.environ.setdefault("TOKEN_ENCRYPTION_KEYS", "q8Q0n6xv2gF1r9m3M1Dz4cVJp1dE3nR7sXzK2bWq0YU=")
 os.environ.setdefault("META_GRAPH_URL", "http://127.0.0.1:8765")
+# The sandbox also serves a stand-in of Facebook Login's dialog, so the Login link works.
+os.environ.setdefault("META_OAUTH_DIALOG_URL", os.environ["META_GRAPH_URL"])
 os.environ.setdefault("DEBUG", "true")
 
 from .base import *  # noqa: F403

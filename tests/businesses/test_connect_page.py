@@ -102,4 +102,4 @@ def test_the_business_page_shows_the_token_masked_and_the_cap_meter(
     ).content.decode()
     assert "…" + creds["admin_system_user_token"][-4:] in body
     assert creds["admin_system_user_token"] not in body
-    assert "system users 0 of 1, admin 0 of 1 — standard access" in body
+    assert "system users 0 of 1, admin 0 of 1 — Limited (formerly Standard) access" in body

@@ -59,7 +59,7 @@ def test_twelve_simultaneous_creations_fill_exactly_the_free_slots_and_no_more(c
     assert len(created) == free, refused
     assert len(refused) == ATTEMPTS - free
     for message in refused:
-        assert "advanced access level" in message
+        assert "Full (formerly Advanced) access level" in message
         assert f"all {ADVANCED_EMPLOYEE_CAP} system user slots are taken" in message
     assert len(sb.requests.matching("POST", "/system_users")) == free
     in_meta = [su for su in sb.world.system_users_of(cast.agency.meta_id) if su.role == "EMPLOYEE"]

@@ -55,6 +55,7 @@ class Connected:
 def connected(sandbox, settings, db) -> Connected:  # noqa: F811 (pytest fixture injection)
     """The demo world's agency, registered and connected like on the first day (journey 1)."""
     settings.META_GRAPH_URL = sandbox.base_url
+    settings.META_OAUTH_DIALOG_URL = sandbox.base_url  # its stand-in of the Login dialog
     creds = sandbox.credentials
     app = DeveloperApp(meta_id=creds["app_id"], name="Northwind BM Portal")
     app.set_secret(creds["app_secret"])

@@ -89,7 +89,7 @@ def test_the_setting_picks_the_rule_and_the_page_names_it(client, app, settings,
     assert "<svg" in page and "eligibility-chart" in page
     settings.META_ELIGIBILITY_RULE = "seed"
     page = client.get(reverse("portal:eligibility_app", args=[app.pk])).content.decode()
-    assert "Seed rule" in page
+    assert "Meta&#x27;s rule before May 2026" in page
 
 
 def test_the_chart_draws_one_bar_per_day_and_the_rules_lines(app):

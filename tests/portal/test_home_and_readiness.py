@@ -75,7 +75,7 @@ def test_home_shows_progress_expiry_drift_and_failed_grants(client, cast):
     assert "expires in 4 days" in page or "expires in 5 days" in page
     assert "1 change outside the portal" in page
     assert "1 failed grant" in page
-    assert "system users 1 of 1, admin 0 of 1 — standard access" in page
+    assert "system users 1 of 1, admin 0 of 1 — Limited (formerly Standard) access" in page
 
 
 def test_home_shows_a_paused_sync_and_until_when(client, cast):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from assets.models import Asset, Grant
+from assets.models import Grant
 from businesses.models import (
     AccessToken,
     Business,
@@ -54,14 +54,13 @@ def _wizard(client, connected, *, method, token="", items=None):
             "contact_name": "Iris Novak",
             "contact_email": "iris@deltaridge.example",
             "client_meta_id": delta["business_id"],
-            "client_admin_token": token,
         },
     )
     assert response.status_code == 302, _errors(response)
     onboarding = Onboarding.objects.get()
     response = client.post(
         reverse("portal:onboarding_method", args=[onboarding.pk]),
-        {"method": method},
+        {"method": method, "client_admin_token": token},
     )
     assert response.status_code == 302, _errors(response)
     items = items or {"ad_account_preset": "media_buyer", "page_preset": "analyst"}
@@ -142,32 +141,51 @@ def test_on_behalf_of_without_a_token_waits_then_the_login_callback_finishes_it(
 def test_the_login_callback_refuses_an_unknown_state(client, connected, manager):
     response = client.get(reverse("portal:oauth_callback"), {"code": "AQxyz", "state": "nope"})
     assert response.status_code == 400
-    assert "incomplete or has expired" in response.content.decode()
+    assert "already been used or has expired" in response.content.decode()
 
 
-def test_client_grant_waits_until_the_client_logs_in_then_shares_each_asset(
+def test_client_grant_waits_until_the_client_logs_in_then_shares_what_they_tick(
     client, connected, manager
 ):
     client.force_login(manager)
     onboarding = _wizard(client, connected, method="client_grant")
     assert onboarding.status == Onboarding.Status.WAITING
     page = client.get(reverse("portal:onboarding_status", args=[onboarding.pk])).content.decode()
-    assert connected.agency.meta_id in page  # what to share, and with which Business ID
     assert "dialog/oauth?client_id=" in page
     delta = connected.creds["unconnected_client"]
     redirect_uri = "http://testserver" + reverse("portal:oauth_callback")
     code = connected.sandbox.world.mint_login_code(
         delta["admin_person_id"], connected.app.meta_id, redirect_uri
     )
-    client.get(reverse("portal:oauth_callback"), {"code": code, "state": onboarding.oauth_state})
+    client.logout()  # the client's admin is not a portal user
+    response = client.get(
+        reverse("portal:oauth_callback"), {"code": code, "state": onboarding.oauth_state}
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("portal:client_share")).content.decode()
+    world = connected.sandbox.world
+    ad_accounts = [
+        a
+        for a in world.assets.values()
+        if a.owner_id == delta["business_id"] and a.kind == "ad_account"
+    ]
+    pages = [
+        a for a in world.assets.values() if a.owner_id == delta["business_id"] and a.kind == "page"
+    ]
+    assert all(a.name in page for a in ad_accounts + pages)
+    picks = [f"ad_account:{a.id}" for a in ad_accounts[:2]] + [f"page:{pages[0].id}"]
+    response = client.post(
+        reverse("portal:client_share"), {"business": delta["business_id"], "asset": picks}
+    )
+    assert response.status_code == 200
+    assert "Shared with Northwind Media" in response.content.decode()
     onboarding.refresh_from_db()
     steps = _steps(onboarding)
     asset_steps = [s for s in steps.values() if s.key.startswith("asset:")]
-    assert len(asset_steps) == 10  # six ad accounts and four pages
+    assert len(asset_steps) == 3  # only what was ticked
     # Without a partner relationship Meta asks an admin to approve each share first.
     assert {s.status for s in asset_steps} == {"pending"}
-    assert "approve" in asset_steps[0].message
-    world = connected.sandbox.world
+    assert "to accept it in Meta" in asset_steps[0].message
     for step in asset_steps:
         world.approve_access(step.asset_meta_id, connected.agency.meta_id)
     client.force_login(manager)
@@ -180,18 +198,17 @@ def test_client_grant_waits_until_the_client_logs_in_then_shares_each_asset(
     client_business = Business.objects.get(meta_id=delta["business_id"])
     relationship = PartnerRelationship.objects.get(client=client_business)
     assert (relationship.origin, relationship.status) == ("client_grant", "active")
-    assert Asset.objects.filter(owner_business=client_business, kind="page").count() == 4
 
 
 def test_resuming_repeats_no_step_that_is_done(client, connected, manager):
     client.force_login(manager)
-    onboarding = _wizard(client, connected, method="client_grant")
+    onboarding = _wizard(client, connected, method="on_behalf_of")
     before = {s.key: s.attempts for s in onboarding.steps.all()}
     onboarding.steps.filter(key="sync").update(status="done")
     client.post(reverse("portal:onboarding_retry", args=[onboarding.pk]))
     after = {s.key: s.attempts for s in onboarding.steps.all()}
     assert after["sync"] == before["sync"]
-    assert after["client_login"] == before["client_login"] + 1
+    assert after["managed_business"] == before["managed_business"] + 1
 
 
 def test_a_full_system_user_cap_refuses_on_behalf_of_before_calling_meta(

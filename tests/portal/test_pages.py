@@ -22,7 +22,7 @@ def test_home_lists_only_the_clients_assigned_to_the_staff_member(client, stocke
     page = client.get(reverse("portal:home")).content.decode()
     assert "Acme Outdoor" in page
     assert "Birch Bakery" not in page
-    assert "system users 1 of 1, admin 0 of 1 — standard access" in page
+    assert "system users 1 of 1, admin 0 of 1 — Limited (formerly Standard) access" in page
 
 
 def test_home_shows_token_health_and_readiness(client, stocked):
@@ -134,18 +134,18 @@ def test_advisor_says_clients_bms_need_advanced_access(client, stocked):
     client.force_login(stocked.alice)
     page = client.get(reverse("portal:advisor"), {"use_case": "manage_client_bms"}).content.decode()
     assert "business_management" in page
-    assert "advanced (now Full) needed" in page
+    assert "Full (formerly Advanced) access needed" in page
 
 
 def test_advisor_says_standard_is_enough_for_own_ad_reports(client, stocked):
     client.force_login(stocked.alice)
     page = client.get(reverse("portal:advisor"), {"use_case": "read_reports"}).content.decode()
     assert "ads_read" in page
-    assert "standard (now Limited) is enough" in page
+    assert "Limited (formerly Standard) access is enough" in page
     page = client.get(
         reverse("portal:advisor"), {"use_case": "read_reports", "across": "1"}
     ).content.decode()
-    assert "advanced (now Full) needed" in page
+    assert "Full (formerly Advanced) access needed" in page
 
 
 def test_offboarding_previews_the_persons_roles_and_grants_in_visible_clients(client, stocked):

@@ -36,10 +36,10 @@ def test_refusal_names_the_cap_the_access_level_and_what_would_change_it():
     with pytest.raises(SystemUserCapError) as refused:
         reserve(business, name="Second bot")
     message = str(refused.value)
-    assert "standard access level" in message
+    assert "Limited (formerly Standard) access level" in message
     assert "allows 1 system user and 1 admin system user" in message
     assert "'Reporting bot'" in message
-    assert "advanced access" in message and "10 system users" in message
+    assert "Full access (formerly Advanced)" in message and "10 system users" in message
 
 
 @pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_advanced_access_allows_ten_system_users_and_one_admin():
     with pytest.raises(SystemUserCapError):
         reserve(business, name="admin 2", role=SystemUser.Role.ADMIN)
     meter = cap_meter(business)
-    assert str(meter) == "system users 10 of 10, admin 1 of 1 — advanced access"
+    assert str(meter) == "system users 10 of 10, admin 1 of 1 — Full (formerly Advanced) access"
 
 
 @pytest.mark.django_db

@@ -17,7 +17,7 @@ def test_the_admin_refuses_a_system_user_over_the_cap_naming_the_cap(client, cas
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "standard access level" in body and "Reporting bot" in body
+    assert "Limited (formerly Standard) access level" in body and "Reporting bot" in body
     assert SystemUser.objects.filter(business=cast.client_a).count() == 1
 
 
