@@ -350,7 +350,7 @@ class AccessTokenAdmin(ReadOnlyAdmin):
     actions = ("check_health",)
 
     @admin.action(
-        description="Check selected tokens with Meta (debug_token)", permissions=("view",)
+        description="Check selected tokens with Meta (debug_token)", permissions=("check",)
     )
     def check_health(self, request, queryset):
         from businesses.token_health import token_health_check
@@ -409,6 +409,10 @@ class AccessTokenAdmin(ReadOnlyAdmin):
     def has_add_permission(self, request):
         return request.user.has_perm("businesses.add_accesstoken")
 
+    def has_check_permission(self, request):
+        # The check writes (validity, scopes, the audit trail): not for read-only staff.
+        return request.user.has_perm("businesses.change_accesstoken")
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = AccessTokenAddForm
@@ -460,10 +464,12 @@ class GraphCallAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
     def scope_queryset(self, qs, user):
+        # A call made with the agency's connection can name any client's assets in its path,
+        # so only calls made with a client's own connection are that client's.
         if user.is_superuser:
             return qs
-        visible = scoping.scope(Business.objects.all(), user, "").values("meta_id")
-        return qs.filter(business_meta_id__in=visible)
+        visible = scoping.scope(Business.objects.filter(is_agency=False), user, "")
+        return qs.filter(business_meta_id__in=visible.values("meta_id"))
 
 
 @admin.register(SyncRun)

@@ -158,6 +158,38 @@ def _clean_details(
     }
 
 
+def _refuse_unseen(
+    agency_said: list[str], *, meta_id: str = "", token_said: list[str] | None = None
+) -> None:
+    """Neither the agency nor the client admin's token sees that Business Manager."""
+    if token_said is None:
+        raise ValidationError(
+            {
+                "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said]
+                + [
+                    "A new client with no link to the agency is visible only to its own "
+                    "admins: paste a client admin's user token below to check it with that."
+                ]
+            }
+        )
+    raise ValidationError(
+        {
+            "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said],
+            "client_admin_token": [
+                f"Client admin's user token: it cannot see {meta_id} either. {m}"
+                for m in token_said
+            ],
+        }
+    )
+
+
+def _refuse_unknown(meta_id: str, client_admin_token: str) -> None:
+    from businesses.connect import not_found_message
+
+    said = [not_found_message(meta_id)]
+    _refuse_unseen(said, meta_id=meta_id, token_said=said if client_admin_token else None)
+
+
 def onboarding_start(
     *,
     agency: Business,
@@ -194,13 +226,23 @@ def onboarding_start(
     busy = Onboarding.objects.filter(client_meta_id=meta_id, status__in=Onboarding.IN_PROGRESS)
     if onboarding is not None:
         busy = busy.exclude(pk=onboarding.pk)
+    active = PartnerRelationship.objects.filter(
+        agency=agency, client__meta_id=meta_id, status=PartnerRelationship.Status.ACTIVE
+    )
+    user = actor.user
+    hidden_busy = busy.exclude(pk__in=visible_onboardings(user).values("pk")) if user else None
+    hidden_active = active.exclude(pk__in=scoping.scope(active, user, "client")) if user else None
+    if (hidden_busy is not None and hidden_busy.exists()) or (
+        hidden_active is not None and hidden_active.exists()
+    ):
+        # A client (or an onboarding) this staff member does not manage: the same answer as
+        # a Business Manager nobody has heard of, never a hint that it exists.
+        _refuse_unknown(meta_id, client_admin_token)
     if busy.exists():
         raise ValidationError(
             {"client_meta_id": f"Business Manager ID: {meta_id} is already being onboarded."}
         )
-    if PartnerRelationship.objects.filter(
-        agency=agency, client__meta_id=meta_id, status=PartnerRelationship.Status.ACTIVE
-    ).exists():
+    if active.exists():
         raise ValidationError(
             {
                 "client_meta_id": f"Business Manager ID: {meta_id} is already an active client "
@@ -212,30 +254,14 @@ def onboarding_start(
     except ValidationError as exc:
         agency_said = exc.message_dict.get("business_meta_id") or exc.messages
         if not client_admin_token:
-            raise ValidationError(
-                {
-                    "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said]
-                    + [
-                        "A new client with no link to the agency is visible only to its own "
-                        "admins: paste a client admin's user token below to check it with that."
-                    ]
-                }
-            ) from None
+            _refuse_unseen(agency_said)
         try:
             node = business_lookup(
                 agency=None, business_meta_id=meta_id, token=client_admin_token, app=agency.app
             )
         except ValidationError as exc2:
             said = exc2.message_dict.get("business_meta_id") or exc2.messages
-            raise ValidationError(
-                {
-                    "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said],
-                    "client_admin_token": [
-                        f"Client admin's user token: it cannot see {meta_id} either. {m}"
-                        for m in said
-                    ],
-                }
-            ) from None
+            _refuse_unseen(agency_said, meta_id=meta_id, token_said=said)
     with transaction.atomic():
         created = onboarding is None
         if onboarding is None:
@@ -604,6 +630,13 @@ def onboarding_record_login(*, state: str, code: str, redirect_uri: str) -> Onbo
     expires_at = timezone.now() + timedelta(seconds=long.expires_in) if long.expires_in else None
     actor = Actor.system("Facebook Login callback")
     with transaction.atomic():
+        # Spend the state (compare-and-swap): a replayed callback finds no onboarding and can
+        # never replace the token stored here. A fresh state serves the next Login link.
+        spent = Onboarding.objects.filter(pk=onboarding.pk, oauth_state=state).update(
+            oauth_state=secrets.token_urlsafe(32), updated_at=timezone.now()
+        )
+        if not spent:
+            raise ValidationError({"state": "This link is incomplete or has expired."})
         _store_login_token(
             onboarding=onboarding, token=long.access_token, actor=actor, expires_at=expires_at
         )

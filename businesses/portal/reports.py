@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from businesses.models import AuditEvent
 from businesses.portal.common import business_or_404, render_page
 from businesses.portal.selectors import access_report_grants, visible_businesses
-from businesses.reports import ACCESS_REPORT_CORE_COLUMNS, access_report_rows
+from businesses.reports import ACCESS_REPORT_CORE_COLUMNS, access_report_rows, csv_cell
 
 ACCESS_COLUMNS = ACCESS_REPORT_CORE_COLUMNS
 AUDIT_COLUMNS = ("at", "actor", "source", "action", "target_type", "target_id", "summary")
@@ -24,21 +24,13 @@ class _Echo:
         return value
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start with these as formulas (CSV injection): quote them.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _stream(header: Iterable[str], rows: Iterable[Iterable[object]], filename: str):
     writer = csv.writer(_Echo())
 
     def lines() -> Iterator[str]:
         yield writer.writerow(header)
         for row in rows:
-            yield writer.writerow([_cell(v) for v in row])
+            yield writer.writerow([csv_cell(v) for v in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

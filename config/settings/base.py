@@ -93,6 +93,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 LOGIN_URL = "admin:login"
+# Where a login goes when its `next` is missing or refused as unsafe: the portal home.
+LOGIN_REDIRECT_URL = "portal:home"
 
 # --- Login throttling (django-axes): explicit so operators see the policy in one place.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
