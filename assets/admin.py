@@ -125,8 +125,10 @@ class GrantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["tasks"] = ", ".join(self.instance.tasks)
+            # A view-only user's form has no fields at all (everything is read-only).
             for name in ("asset", "person", "system_user"):
-                self.fields[name].disabled = True
+                if name in self.fields:
+                    self.fields[name].disabled = True
 
     def clean(self):
         cleaned = super().clean()
