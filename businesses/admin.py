@@ -8,12 +8,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
 from businesses import scoping
 from businesses.actors import Actor
-from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin
+from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin, client_filter
 from businesses.models import (
     AccessToken,
     AppPermission,
@@ -83,6 +83,7 @@ class BusinessAdmin(AuditedAdmin):
     autocomplete_fields = ("app",)
     change_list_template = "admin/businesses/business/change_list.html"
     readonly_fields = (
+        "related_lists",
         "connection",
         "cap_meter",
         "sync_state",
@@ -102,6 +103,7 @@ class BusinessAdmin(AuditedAdmin):
             "From Meta",
             {"fields": ("verification_status", "two_factor_type", "vertical", "timezone_id")},
         ),
+        ("Its data", {"fields": ("related_lists",)}),
         ("Connection and caps", {"fields": ("connection", "cap_meter")}),
         (
             "Sync",
@@ -118,6 +120,39 @@ class BusinessAdmin(AuditedAdmin):
         ),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
+
+    # Read from Meta by the sync: shown, never typed over (the next sync would undo it).
+    meta_fields = (
+        "meta_id",
+        "name",
+        "verification_status",
+        "two_factor_type",
+        "vertical",
+        "timezone_id",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return (*self.meta_fields, *self.readonly_fields)
+
+    @admin.display(description="lists")
+    def related_lists(self, obj: Business) -> str:
+        if obj.pk is None:
+            return "—"
+        links = [
+            ("assets_asset", "Assets"),
+            ("businesses_businessuser", "People"),
+            ("systemusers_systemuser", "System users"),
+            ("businesses_syncrun", "Syncs"),
+            ("assets_grant", "Grants"),
+            ("businesses_auditevent", "History"),
+        ]
+        return format_html_join(
+            " · ",
+            '<a href="{}?client={}">{}</a>',
+            ((reverse(f"admin:{name}_changelist"), obj.pk, label) for name, label in links),
+        )
 
     @admin.display(description="connection token")
     def connection(self, obj: Business) -> str:
@@ -235,7 +270,14 @@ class PartnerRelationshipAdmin(AuditedAdmin):
         return None
 
     list_display = ("agency", "client", "origin", "status", "updated_at")
-    list_filter = ("origin", "status")
+    list_filter = (client_filter("client"), "origin", "status")
+    plain_delete_action = False
+    # Read from Meta (and written by the sync or "End in Meta"), never typed here.
+    meta_fields = ("agency", "client", "origin", "status")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.meta_fields if obj is not None else ()
+
     list_select_related = ("agency", "client")
     search_fields = ("agency__name", "client__name", "agency__meta_id", "client__meta_id")
     autocomplete_fields = ("agency", "client")
@@ -248,18 +290,35 @@ class StaffAssignmentAdmin(AuditedAdmin):
     list_select_related = ("user", "business")
     search_fields = ("user__username", "business__name", "business__meta_id")
     autocomplete_fields = ("user", "business")
-    list_filter = ("business__is_agency",)
+    list_filter = (client_filter("business"), "business__is_agency")
 
 
 @admin.register(BusinessUser)
 class BusinessUserAdmin(AuditedAdmin):
     scope_path = "business"
     list_display = ("name", "email", "role", "status", "business", "meta_id")
-    list_filter = ("role", "status", "business__is_agency")
+    list_filter = (client_filter("business"), "role", "status", "business__is_agency")
     list_select_related = ("business",)
     search_fields = ("name", "email", "meta_id", "business__name", "business__meta_id")
     autocomplete_fields = ("business",)
     show_full_result_count = False
+    # People leave through offboarding (removed in Meta), never by deleting the row here.
+    plain_delete_action = False
+    meta_fields = (
+        "business",
+        "meta_id",
+        "invitation_meta_id",
+        "name",
+        "email",
+        "role",
+        "status",
+        "invitation_expires_at",
+        "removed_at",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Everything here is read from Meta by the sync.
+        return self.meta_fields if obj is not None else ()
 
 
 class AppPermissionInline(admin.TabularInline):
@@ -383,7 +442,7 @@ class AccessTokenAdmin(ReadOnlyAdmin):
         "last_verified_at",
         "is_active",
     )
-    list_filter = ("kind", "purpose", "is_valid", "is_active")
+    list_filter = (client_filter("business"), "kind", "purpose", "is_valid", "is_active")
     list_select_related = ("business", "app")
     search_fields = ("business__name", "business__meta_id", "meta_user_id", "last4")
     readonly_fields = (
@@ -457,7 +516,12 @@ class GraphCallAdmin(ReadOnlyAdmin):
         "app",
         "business_meta_id",
     )
-    list_filter = ("method", "status", "error_code")
+    list_filter = (
+        client_filter("business_meta_id", by="meta_id"),
+        "method",
+        "status",
+        "error_code",
+    )
     list_select_related = ("app",)
     search_fields = ("path", "business_meta_id")
     date_hierarchy = "at"
@@ -488,7 +552,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
         "removed_count",
         "graph_calls",
     )
-    list_filter = ("status", "trigger")
+    list_filter = (client_filter("business"), "status", "trigger")
     list_select_related = ("business",)
     search_fields = ("business__name", "business__meta_id", "error")
     show_full_result_count = False
@@ -498,7 +562,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
 class DriftEventAdmin(ReadOnlyAdmin):
     scope_path = "business"
     list_display = ("detected_at", "business", "kind", "summary")
-    list_filter = ("kind",)
+    list_filter = (client_filter("business"), "kind")
     list_select_related = ("business",)
     search_fields = ("summary", "business__name")
     show_full_result_count = False
@@ -508,7 +572,7 @@ class DriftEventAdmin(ReadOnlyAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     scope_path = "business"
     list_display = ("at", "actor_label", "source", "action", "business", "summary")
-    list_filter = ("source", "action")
+    list_filter = (client_filter("business"), "source", "action")
     list_select_related = ("business",)
     search_fields = ("summary", "actor_label", "business__name", "target_id")
     date_hierarchy = "at"
@@ -540,7 +604,7 @@ class OnboardingAdmin(ReadOnlyAdmin):
         "created_at",
         "status_page",
     )
-    list_filter = ("method", "status")
+    list_filter = (client_filter("client_business"), "method", "status")
     list_select_related = ("created_by", "client_business")
     search_fields = ("name", "client_meta_id", "contact_email")
     exclude = ("oauth_state", "login_token")
