@@ -122,3 +122,31 @@ def test_account_managers_do_not_see_axes_schedules_or_the_call_ledger(client, c
     assert client.get(reverse(url)).status_code == 403
     index = client.get(reverse("admin:index")).content.decode()
     assert reverse(url) not in index
+
+
+def test_the_demo_prints_an_auditor_login_that_reads_but_cannot_write(client, cast, settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("demo_staff", stdout=out)
+    assert "auditor / bm-portal-demo (read-only" in out.getvalue()
+    login = client.post(
+        reverse("admin:login"), {"username": "auditor", "password": "bm-portal-demo"}
+    )
+    assert login.status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 200
+    give = client.get(reverse("portal:give_access", args=[cast.client_a.pk]))
+    assert give.status_code == 403
+
+
+def test_every_page_names_the_favicon_and_it_is_served(client, cast):
+    client.force_login(cast.alice)
+    page = client.get(reverse("portal:home")).content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    assert client.get("/favicon.ico")["Location"] == "/static/favicon.svg"
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200
+    assert b"<svg" in b"".join(icon.streaming_content)
