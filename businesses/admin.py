@@ -571,6 +571,10 @@ class DriftEventAdmin(ReadOnlyAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     scope_path = "business"
+
+    def scope_queryset(self, qs, user):
+        return scoping.scope_audit_events(qs, user)
+
     list_display = ("at", "actor_label", "source", "action", "business", "summary")
     list_filter = (client_filter("business"), "source", "action")
     list_select_related = ("business",)

@@ -58,3 +58,23 @@ def scope_assets(queryset: QuerySet, user, path: str = "") -> QuerySet:
 
 def can_see_business(user, business: Business) -> bool:
     return scope(Business.objects.filter(pk=business.pk), user, "").exists()
+
+
+def scope_audit_events(queryset: QuerySet, user) -> QuerySet:
+    """Audit rows of the staff member's businesses, less those about a grant, asset or share
+    they cannot see: the agency's rows record its people's grants in every client."""
+    queryset = scope(queryset, user, "business")
+    if _sees_everything(user):
+        return queryset
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from assets.models import Asset, AssetAccess, Grant
+
+    for model, path in ((Grant, "asset"), (AssetAccess, "asset"), (Asset, "")):
+        hidden = model.objects.exclude(pk__in=scope_assets(model.objects.all(), user, path))
+        queryset = queryset.exclude(
+            target_type=model._meta.label_lower,
+            target_id__in=hidden.annotate(ref=Cast("pk", CharField())).values("ref"),
+        )
+    return queryset

@@ -96,7 +96,7 @@ def _client_objects(agency, business, *, label: str, dana, robot, staff) -> Side
     grant = GrantFactory(asset=asset, person=person, business=business)
     GrantFactory(asset=page, person=None, system_user=system_user, business=business)
     # The agency's own person and system user hold tasks on the client's assets too.
-    GrantFactory(asset=asset, person=dana, business=agency)
+    dana_grant = GrantFactory(asset=asset, person=dana, business=agency)
     GrantFactory(asset=page, person=None, system_user=robot, business=agency)
     group = AssetGroup.objects.create(
         business=business, meta_id=asset.meta_id.removeprefix("act_"), name=f"{label} group"
@@ -143,6 +143,16 @@ def _client_objects(agency, business, *, label: str, dana, robot, staff) -> Side
         target_type="businesses.business",
         target_id=str(business.pk),
         summary=f"{label} was looked at",
+    )
+    # The agency's history records its people's grants in every client.
+    AuditEvent.objects.create(
+        actor_label="test",
+        source=AuditEvent.Source.SYSTEM,
+        action="grant.revoke",
+        business=agency,
+        target_type="assets.grant",
+        target_id=str(dana_grant.pk),
+        summary=f"Asked to remove Dana's access to {asset.name}.",
     )
     objects = {
         "businesses.business": business,

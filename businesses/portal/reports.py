@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from businesses import scoping
 from businesses.models import AuditEvent
 from businesses.portal.common import business_or_404, render_page
 from businesses.portal.selectors import access_report_grants, visible_businesses
@@ -78,7 +79,9 @@ def access_csv(request: HttpRequest, business_id: int) -> StreamingHttpResponse:
 
 def audit_csv(request: HttpRequest, business_id: int) -> StreamingHttpResponse:
     business = business_or_404(request, business_id)
-    events = AuditEvent.objects.filter(business=business).order_by("-at", "-pk")
+    events = scoping.scope_audit_events(
+        AuditEvent.objects.filter(business=business), request.user
+    ).order_by("-at", "-pk")
     rows = (
         (e.at.isoformat(), e.actor_label, e.source, e.action, e.target_type, e.target_id, e.summary)
         for e in events.iterator(chunk_size=2000)

@@ -119,6 +119,29 @@ def test_the_agency_readiness_counts_only_grants_on_clients_the_staff_member_man
     assert "1 asset confirmed" in page
 
 
+def test_the_agencys_history_leaves_out_grants_in_clients_the_staff_member_does_not_manage(
+    client, cast, agency_world
+):
+    for key in ("mine", "theirs"):
+        grant = agency_world["grants"][key]
+        AuditEvent.objects.create(
+            actor_label="test",
+            source=AuditEvent.Source.SYSTEM,
+            action="grant.revoke",
+            business=cast.agency,
+            target_type="assets.grant",
+            target_id=str(grant.pk),
+            summary=f"Asked to remove Dana's access to {grant.asset.name}.",
+        )
+    client.force_login(cast.alice)
+    response = client.get(reverse("portal:audit_csv", args=[cast.agency.pk]))
+    body = b"".join(response.streaming_content).decode()
+    assert "Acme main account" in body
+    assert "Birch secret account" not in body
+    listing = client.get(reverse("admin:businesses_auditevent_changelist"))
+    assert "Birch secret account" not in listing.content.decode()
+
+
 # --- 4. "why can't we see this asset?" ------------------------------------------------------
 
 
