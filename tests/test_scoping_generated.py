@@ -97,6 +97,8 @@ def _client_objects(agency, business, *, label: str, dana, robot, staff) -> Side
     GrantFactory(asset=page, person=None, system_user=system_user, business=business)
     # The agency's own person and system user hold tasks on the client's assets too.
     dana_grant = GrantFactory(asset=asset, person=dana, business=agency)
+    # A client may own a developer app of its own (its name and eligibility are its business).
+    own_app = DeveloperAppFactory(name=f"{label} app", owner_business=business)
     GrantFactory(asset=page, person=None, system_user=robot, business=agency)
     group = AssetGroup.objects.create(
         business=business, meta_id=asset.meta_id.removeprefix("act_"), name=f"{label} group"
@@ -156,6 +158,7 @@ def _client_objects(agency, business, *, label: str, dana, robot, staff) -> Side
     )
     objects = {
         "businesses.business": business,
+        "businesses.developerapp": own_app,
         "businesses.partnerrelationship": relationship,
         "businesses.staffassignment": assignment,
         "businesses.businessuser": person,
@@ -312,9 +315,8 @@ PORTAL_URLS: dict[str, Url] = {
     "portal:reports": Url(),
     "portal:access_csv_all": Url(),
     "portal:eligibility": Url(),
-    # Apps are the agency's: every staff member reads their eligibility.
     "portal:eligibility_app": Url(kwargs={"app_id": APP}),
-    "portal:advisor": Url(),
+    "portal:advisor": Url(query={"use_case": "manage_ads", "across": "1"}),
     "portal:search": Url(query={"q": "e"}),
     "portal:offboarding": Url(query={"email": DANA}, post={"email": DANA, "confirm": "yes"}),
     "portal:onboarding_list": Url(),
@@ -337,7 +339,7 @@ def _resolve(value: Any, world: World, side: Side) -> Any:
     return {
         CLIENT: side.business.pk,
         ONBOARDING: objects["businesses.onboarding"].pk,
-        APP: world.app.pk,
+        APP: objects["businesses.developerapp"].pk,
         OTHER_ASSET_ID: world.other.objects["assets.asset"].meta_id,
         ASSET_PK: objects["assets.asset"].pk,
         HOLDER: f"p{objects['businesses.businessuser'].pk}",
@@ -389,7 +391,7 @@ def test_portal_pages_show_nothing_of_another_client(client, world, db, name, ro
 
 
 def _scoped(spec: Url) -> bool:
-    return any(v in (CLIENT, ONBOARDING) for v in spec.kwargs.values())
+    return any(v in (CLIENT, ONBOARDING, APP) for v in spec.kwargs.values())
 
 
 # Posts that must not write: any role on another client's page, the Auditor everywhere.
@@ -417,7 +419,7 @@ def test_posting_to_a_portal_page_never_writes_for_another_client_or_the_auditor
 # --- the admin --------------------------------------------------------------------------------
 
 
-SHARED = "shared"  # agency-wide data (apps, the task vocabulary): no client to scope by
+SHARED = "shared"  # agency-wide data (the task vocabulary): no client to scope by
 HIDDEN = "hidden"  # not for staff groups at all (users, groups, login throttling, schedules)
 
 # What each registered model needs: its object for a side, or what it is.
@@ -432,13 +434,13 @@ ADMIN_MODELS: dict[str, str] = {
     "axes.accessattempt": HIDDEN,
     "axes.accesslog": HIDDEN,
     "axes.accessfailurelog": HIDDEN,
-    "businesses.developerapp": SHARED,
     "assets.taskdefinition": SHARED,
     "assets.taskpreset": SHARED,
     **{
         label: "client"
         for label in (
             "businesses.business",
+            "businesses.developerapp",
             "businesses.partnerrelationship",
             "businesses.staffassignment",
             "businesses.businessuser",

@@ -28,6 +28,7 @@ from businesses.models import (
     AppRole,
     Business,
     BusinessUser,
+    DeveloperApp,
     DriftEvent,
     SyncRun,
 )
@@ -48,6 +49,16 @@ def _count(qs: QuerySet, field: str = "pk", *, distinct: bool = False) -> Coales
 
 def visible_businesses(user) -> QuerySet[Business]:
     return scoping.scope(Business.objects.all(), user, "")
+
+
+def visible_apps(user) -> QuerySet[DeveloperApp]:
+    """The agency's apps (and apps not tied to a business yet) for every staff member; an app a
+    client owns only for those who manage that client."""
+    return DeveloperApp.objects.filter(
+        Q(owner_business__isnull=True)
+        | Q(owner_business__is_agency=True)
+        | scoping.business_filter(user, "owner_business")
+    )
 
 
 def _connection_tokens() -> Prefetch:
