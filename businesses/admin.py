@@ -369,7 +369,7 @@ class DeveloperAppAdmin(AuditedAdmin):
         "owner_business",
         "secret_on_file",
     )
-    list_filter = ("access_level", "app_type")
+    list_filter = (client_filter("owner_business"), "access_level", "app_type")
     list_select_related = ("owner_business",)
     search_fields = ("name", "meta_id")
     autocomplete_fields = ("owner_business",)

@@ -158,36 +158,31 @@ def _clean_details(
     }
 
 
-def _refuse_unseen(
-    agency_said: list[str], *, meta_id: str = "", token_said: list[str] | None = None
-) -> None:
-    """Neither the agency nor the client admin's token sees that Business Manager."""
-    if token_said is None:
+def _refuse_as_unknown(meta_id: str, client_admin_token: str) -> None:
+    """The answer for a Business Manager neither the agency nor the token can see (the same
+    words as onboarding_start's lookup refusals), for one the staff member may not know of."""
+    from businesses.connect import not_found_message
+
+    said = f"Business Manager ID: {not_found_message(meta_id)}"
+    if not client_admin_token:
         raise ValidationError(
             {
-                "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said]
-                + [
+                "client_meta_id": [
+                    said,
                     "A new client with no link to the agency is visible only to its own "
-                    "admins: paste a client admin's user token below to check it with that."
+                    "admins: paste a client admin's user token below to check it with that.",
                 ]
             }
         )
     raise ValidationError(
         {
-            "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said],
+            "client_meta_id": [said],
             "client_admin_token": [
-                f"Client admin's user token: it cannot see {meta_id} either. {m}"
-                for m in token_said
+                f"Client admin's user token: it cannot see {meta_id} either. "
+                f"{not_found_message(meta_id)}"
             ],
         }
     )
-
-
-def _refuse_unknown(meta_id: str, client_admin_token: str) -> None:
-    from businesses.connect import not_found_message
-
-    said = [not_found_message(meta_id)]
-    _refuse_unseen(said, meta_id=meta_id, token_said=said if client_admin_token else None)
 
 
 def onboarding_start(
@@ -237,7 +232,7 @@ def onboarding_start(
     ):
         # A client (or an onboarding) this staff member does not manage: the same answer as
         # a Business Manager nobody has heard of, never a hint that it exists.
-        _refuse_unknown(meta_id, client_admin_token)
+        _refuse_as_unknown(meta_id, client_admin_token)
     if busy.exists():
         raise ValidationError(
             {"client_meta_id": f"Business Manager ID: {meta_id} is already being onboarded."}
@@ -254,14 +249,30 @@ def onboarding_start(
     except ValidationError as exc:
         agency_said = exc.message_dict.get("business_meta_id") or exc.messages
         if not client_admin_token:
-            _refuse_unseen(agency_said)
+            raise ValidationError(
+                {
+                    "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said]
+                    + [
+                        "A new client with no link to the agency is visible only to its own "
+                        "admins: paste a client admin's user token below to check it with that."
+                    ]
+                }
+            ) from None
         try:
             node = business_lookup(
                 agency=None, business_meta_id=meta_id, token=client_admin_token, app=agency.app
             )
         except ValidationError as exc2:
             said = exc2.message_dict.get("business_meta_id") or exc2.messages
-            _refuse_unseen(agency_said, meta_id=meta_id, token_said=said)
+            raise ValidationError(
+                {
+                    "client_meta_id": [f"Business Manager ID: {m}" for m in agency_said],
+                    "client_admin_token": [
+                        f"Client admin's user token: it cannot see {meta_id} either. {m}"
+                        for m in said
+                    ],
+                }
+            ) from None
     with transaction.atomic():
         created = onboarding is None
         if onboarding is None:
