@@ -289,8 +289,19 @@ class StaffAssignmentAdmin(AuditedAdmin):
     list_display = ("user", "business", "created_at")
     list_select_related = ("user", "business")
     search_fields = ("user__username", "business__name", "business__meta_id")
-    autocomplete_fields = ("user", "business")
+    # Staff are a handful: a plain list of them (the user autocomplete needs the user admin,
+    # which agency admins do not get).
+    autocomplete_fields = ("business",)
     list_filter = (client_filter("business"), "business__is_agency")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = (
+                get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(BusinessUser)

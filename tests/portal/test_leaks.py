@@ -110,6 +110,20 @@ def test_offboarding_never_touches_grants_in_clients_the_staff_member_does_not_m
     assert agency_world["dana"].status == BusinessUser.Status.ACTIVE
 
 
+def test_offboarding_says_the_person_stays_where_others_manage_their_grants(
+    client, cast, agency_world
+):
+    client.force_login(cast.alice)
+    response = client.post(
+        reverse("portal:offboarding"),
+        {"email": "dana@northwind.example", "confirm": "yes"},
+        follow=True,
+    )
+    assert "They stay where they hold grants in clients you do not manage." in (
+        response.content.decode()
+    )
+
+
 def test_the_agency_readiness_counts_only_grants_on_clients_the_staff_member_manages(
     client, cast, agency_world
 ):
@@ -187,6 +201,13 @@ def test_agency_admins_add_staff_assignments(client, cast):
     )
     assert response.status_code == 302
     assert StaffAssignment.objects.filter(user=cast.bob, business=cast.client_a).exists()
+
+
+def test_agency_admins_pick_the_staff_member_from_a_list(client, cast):
+    head = StaffFactory(username="hana", group="Agency admin", businesses=[cast.client_a])
+    client.force_login(head)
+    page = client.get(reverse("admin:businesses_staffassignment_add")).content.decode()
+    assert f'<option value="{cast.bob.pk}">bob</option>' in page
 
 
 def test_the_auditor_is_not_offered_the_token_check(client, cast):
