@@ -572,6 +572,10 @@ class SyncRunAdmin(ReadOnlyAdmin):
 @admin.register(DriftEvent)
 class DriftEventAdmin(ReadOnlyAdmin):
     scope_path = "business"
+
+    def scope_queryset(self, qs, user):
+        return scoping.scope_drift_events(qs, user)
+
     list_display = ("detected_at", "business", "kind", "summary")
     list_filter = (client_filter("business"), "kind")
     list_select_related = ("business",)

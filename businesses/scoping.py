@@ -78,3 +78,19 @@ def scope_audit_events(queryset: QuerySet, user) -> QuerySet:
             target_id__in=hidden.annotate(ref=Cast("pk", CharField())).values("ref"),
         )
     return queryset
+
+
+def scope_drift_events(queryset: QuerySet, user) -> QuerySet:
+    """Drift of the staff member's businesses, less what the agency's sync noted about an asset
+    of a client they do not manage (the asset's Meta id is in ``details["asset"]``)."""
+    queryset = scope(queryset, user, "business")
+    if _sees_everything(user):
+        return queryset
+    from django.db.models.fields.json import KeyTextTransform
+
+    from assets.models import Asset
+
+    hidden = Asset.objects.exclude(pk__in=scope_assets(Asset.objects.all(), user)).values("meta_id")
+    return queryset.alias(drift_asset=KeyTextTransform("asset", "details")).exclude(
+        Q(drift_asset__isnull=False) & Q(drift_asset__in=hidden)
+    )

@@ -115,6 +115,14 @@ def _client_objects(agency, business, *, label: str, dana, robot, staff) -> Side
     drift = DriftEvent.objects.create(
         business=business, sync_run=run, kind=DriftEvent.Kind.values[0], summary=f"{label} drift"
     )
+    # The agency's sync notes what changed on the client's assets it can reach.
+    DriftEvent.objects.create(
+        business=agency,
+        sync_run=None,
+        kind=DriftEvent.Kind.GRANT_ADDED,
+        summary=f"Dana got ADVERTISE on {asset.meta_id} ({label}) outside the portal.",
+        details={"asset": asset.meta_id},
+    )
     relationship = PartnerRelationship.objects.create(
         agency=agency, client=business, status=PartnerRelationship.Status.ACTIVE
     )

@@ -139,7 +139,9 @@ def home_rows(user) -> list[HomeRow]:
         .annotate(
             latest_run_id=Subquery(latest_run.values("pk")[:1]),
             drift_count=_count(
-                DriftEvent.objects.filter(business_id=OuterRef("pk"), detected_at__gte=since)
+                scoping.scope_drift_events(DriftEvent.objects.all(), user).filter(
+                    business_id=OuterRef("pk"), detected_at__gte=since
+                )
             ),
             failed_grants=_count(
                 scoping.scope_assets(

@@ -156,6 +156,31 @@ def test_the_agencys_history_leaves_out_grants_in_clients_the_staff_member_does_
     assert "Birch secret account" not in listing.content.decode()
 
 
+def test_the_agencys_drift_leaves_out_assets_of_clients_the_staff_member_does_not_manage(
+    client, cast, agency_world
+):
+    from businesses.models import DriftEvent
+    from businesses.portal.selectors import home_rows
+
+    for key in ("mine", "theirs"):
+        asset = agency_world[key]
+        DriftEvent.objects.create(
+            business=cast.agency,
+            kind=DriftEvent.Kind.GRANT_ADDED,
+            summary=f"Dana got ADVERTISE on {asset.name} outside the portal.",
+            details={"asset": asset.meta_id},
+        )
+    DriftEvent.objects.create(
+        business=cast.agency, kind=DriftEvent.Kind.PERSON_ADDED, summary="Eve joined."
+    )
+    agency_row = next(r for r in home_rows(cast.alice) if r.business.is_agency)
+    assert agency_row.business.drift_count == 2
+    client.force_login(cast.alice)
+    page = client.get(reverse("admin:businesses_driftevent_changelist")).content.decode()
+    assert "Acme main account" in page and "Eve joined." in page
+    assert "Birch secret account" not in page
+
+
 # --- 4. "why can't we see this asset?" ------------------------------------------------------
 
 
