@@ -193,6 +193,7 @@ class BusinessAdmin(AuditedAdmin):
         if not request.user.has_perm("businesses.add_business"):
             raise PermissionDenied
         form = ConnectBusinessForm(request.POST or None)
+        form.fields["app"].queryset = scoping.scope_apps(DeveloperApp.objects.all(), request.user)
         if request.method == "POST" and form.is_valid():
             actor = Actor.staff(request.user)
             try:

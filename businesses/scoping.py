@@ -94,3 +94,13 @@ def scope_drift_events(queryset: QuerySet, user) -> QuerySet:
     return queryset.alias(drift_asset=KeyTextTransform("asset", "details")).exclude(
         Q(drift_asset__isnull=False) & Q(drift_asset__in=hidden)
     )
+
+
+def scope_apps(queryset: QuerySet, user) -> QuerySet:
+    """The agency's apps (and apps not tied to a business yet) for every staff member; an app a
+    client owns only for those who manage that client."""
+    return queryset.filter(
+        Q(owner_business__isnull=True)
+        | Q(owner_business__is_agency=True)
+        | business_filter(user, "owner_business")
+    )

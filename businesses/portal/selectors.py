@@ -52,13 +52,7 @@ def visible_businesses(user) -> QuerySet[Business]:
 
 
 def visible_apps(user) -> QuerySet[DeveloperApp]:
-    """The agency's apps (and apps not tied to a business yet) for every staff member; an app a
-    client owns only for those who manage that client."""
-    return DeveloperApp.objects.filter(
-        Q(owner_business__isnull=True)
-        | Q(owner_business__is_agency=True)
-        | scoping.business_filter(user, "owner_business")
-    )
+    return scoping.scope_apps(DeveloperApp.objects.all(), user)
 
 
 def _connection_tokens() -> Prefetch:
