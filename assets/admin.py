@@ -22,7 +22,13 @@ from assets.services import (
     validate_tasks,
 )
 from businesses.actors import Actor
-from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin, ScopedAdminMixin, confirm_action
+from businesses.admin_base import (
+    AuditedAdmin,
+    ReadOnlyAdmin,
+    ScopedAdminMixin,
+    client_filter,
+    confirm_action,
+)
 
 
 @admin.register(TaskDefinition)
@@ -66,7 +72,7 @@ class AssetAccessInline(admin.TabularInline):
 class AssetAdmin(ReadOnlyAdmin):
     scope_assets_path = ""
     list_display = ("name", "kind", "meta_id", "owner_business", "last_seen_at", "removed_at")
-    list_filter = ("kind",)
+    list_filter = (client_filter("owner_business"), "kind")
     list_select_related = ("owner_business",)
     search_fields = ("name", "meta_id", "owner_business__name")
     inlines = (AssetAccessInline,)
@@ -87,7 +93,13 @@ class AssetAccessAdmin(ReadOnlyAdmin):
         "permitted_tasks",
         "push_state",
     )
-    list_filter = ("access_type", "access_status", "push_state", "asset__kind")
+    list_filter = (
+        client_filter("business"),
+        "access_type",
+        "access_status",
+        "push_state",
+        "asset__kind",
+    )
     list_select_related = ("asset", "business")
     search_fields = ("asset__name", "asset__meta_id", "business__name", "business__meta_id")
     show_full_result_count = False
@@ -97,6 +109,7 @@ class AssetAccessAdmin(ReadOnlyAdmin):
 class AssetGroupAdmin(ReadOnlyAdmin):
     scope_path = "business"
     list_display = ("name", "meta_id", "business", "asset_count")
+    list_filter = (client_filter("business"),)
     list_select_related = ("business",)
     search_fields = ("name", "meta_id", "business__name")
     filter_horizontal = ("assets",)
@@ -125,8 +138,10 @@ class GrantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["tasks"] = ", ".join(self.instance.tasks)
+            # A view-only user's form has no fields at all (everything is read-only).
             for name in ("asset", "person", "system_user"):
-                self.fields[name].disabled = True
+                if name in self.fields:
+                    self.fields[name].disabled = True
 
     def clean(self):
         cleaned = super().clean()
@@ -172,7 +187,7 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "origin",
         "updated_at",
     )
-    list_filter = ("push_state", "origin", "asset__kind")
+    list_filter = (client_filter("asset__owner_business"), "push_state", "origin", "asset__kind")
     list_select_related = (
         "asset",
         "business",
@@ -198,6 +213,8 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
     )
     actions = ("revoke_selected", "push_again")
     show_full_result_count = False
+    # Removing a grant is a revoke in Meta (confirmed), never a plain delete.
+    plain_delete_action = False
 
     @admin.display(description="held by")
     def principal_name(self, obj: Grant) -> str:

@@ -8,12 +8,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
 from businesses import scoping
 from businesses.actors import Actor
-from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin
+from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin, client_filter
 from businesses.models import (
     AccessToken,
     AppPermission,
@@ -83,6 +83,7 @@ class BusinessAdmin(AuditedAdmin):
     autocomplete_fields = ("app",)
     change_list_template = "admin/businesses/business/change_list.html"
     readonly_fields = (
+        "related_lists",
         "connection",
         "cap_meter",
         "sync_state",
@@ -102,6 +103,7 @@ class BusinessAdmin(AuditedAdmin):
             "From Meta",
             {"fields": ("verification_status", "two_factor_type", "vertical", "timezone_id")},
         ),
+        ("Its data", {"fields": ("related_lists",)}),
         ("Connection and caps", {"fields": ("connection", "cap_meter")}),
         (
             "Sync",
@@ -118,6 +120,39 @@ class BusinessAdmin(AuditedAdmin):
         ),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
+
+    # Read from Meta by the sync: shown, never typed over (the next sync would undo it).
+    meta_fields = (
+        "meta_id",
+        "name",
+        "verification_status",
+        "two_factor_type",
+        "vertical",
+        "timezone_id",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return (*self.meta_fields, *self.readonly_fields)
+
+    @admin.display(description="lists")
+    def related_lists(self, obj: Business) -> str:
+        if obj.pk is None:
+            return "—"
+        links = [
+            ("assets_asset", "Assets"),
+            ("businesses_businessuser", "People"),
+            ("systemusers_systemuser", "System users"),
+            ("businesses_syncrun", "Syncs"),
+            ("assets_grant", "Grants"),
+            ("businesses_auditevent", "History"),
+        ]
+        return format_html_join(
+            " · ",
+            '<a href="{}?client={}">{}</a>',
+            ((reverse(f"admin:{name}_changelist"), obj.pk, label) for name, label in links),
+        )
 
     @admin.display(description="connection token")
     def connection(self, obj: Business) -> str:
@@ -158,6 +193,7 @@ class BusinessAdmin(AuditedAdmin):
         if not request.user.has_perm("businesses.add_business"):
             raise PermissionDenied
         form = ConnectBusinessForm(request.POST or None)
+        form.fields["app"].queryset = scoping.scope_apps(DeveloperApp.objects.all(), request.user)
         if request.method == "POST" and form.is_valid():
             actor = Actor.staff(request.user)
             try:
@@ -235,7 +271,14 @@ class PartnerRelationshipAdmin(AuditedAdmin):
         return None
 
     list_display = ("agency", "client", "origin", "status", "updated_at")
-    list_filter = ("origin", "status")
+    list_filter = (client_filter("client"), "origin", "status")
+    plain_delete_action = False
+    # Read from Meta (and written by the sync or "End in Meta"), never typed here.
+    meta_fields = ("agency", "client", "origin", "status")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.meta_fields if obj is not None else ()
+
     list_select_related = ("agency", "client")
     search_fields = ("agency__name", "client__name", "agency__meta_id", "client__meta_id")
     autocomplete_fields = ("agency", "client")
@@ -247,19 +290,47 @@ class StaffAssignmentAdmin(AuditedAdmin):
     list_display = ("user", "business", "created_at")
     list_select_related = ("user", "business")
     search_fields = ("user__username", "business__name", "business__meta_id")
-    autocomplete_fields = ("user", "business")
-    list_filter = ("business__is_agency",)
+    # Staff are a handful: a plain list of them (the user autocomplete needs the user admin,
+    # which agency admins do not get).
+    autocomplete_fields = ("business",)
+    list_filter = (client_filter("business"), "business__is_agency")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = (
+                get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(BusinessUser)
 class BusinessUserAdmin(AuditedAdmin):
     scope_path = "business"
     list_display = ("name", "email", "role", "status", "business", "meta_id")
-    list_filter = ("role", "status", "business__is_agency")
+    list_filter = (client_filter("business"), "role", "status", "business__is_agency")
     list_select_related = ("business",)
     search_fields = ("name", "email", "meta_id", "business__name", "business__meta_id")
     autocomplete_fields = ("business",)
     show_full_result_count = False
+    # People leave through offboarding (removed in Meta), never by deleting the row here.
+    plain_delete_action = False
+    meta_fields = (
+        "business",
+        "meta_id",
+        "invitation_meta_id",
+        "name",
+        "email",
+        "role",
+        "status",
+        "invitation_expires_at",
+        "removed_at",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Everything here is read from Meta by the sync.
+        return self.meta_fields if obj is not None else ()
 
 
 class AppPermissionInline(admin.TabularInline):
@@ -310,7 +381,7 @@ class DeveloperAppAdmin(AuditedAdmin):
         "owner_business",
         "secret_on_file",
     )
-    list_filter = ("access_level", "app_type")
+    list_filter = (client_filter("owner_business"), "access_level", "app_type")
     list_select_related = ("owner_business",)
     search_fields = ("name", "meta_id")
     autocomplete_fields = ("owner_business",)
@@ -350,7 +421,7 @@ class AccessTokenAdmin(ReadOnlyAdmin):
     actions = ("check_health",)
 
     @admin.action(
-        description="Check selected tokens with Meta (debug_token)", permissions=("view",)
+        description="Check selected tokens with Meta (debug_token)", permissions=("check",)
     )
     def check_health(self, request, queryset):
         from businesses.token_health import token_health_check
@@ -383,7 +454,7 @@ class AccessTokenAdmin(ReadOnlyAdmin):
         "last_verified_at",
         "is_active",
     )
-    list_filter = ("kind", "purpose", "is_valid", "is_active")
+    list_filter = (client_filter("business"), "kind", "purpose", "is_valid", "is_active")
     list_select_related = ("business", "app")
     search_fields = ("business__name", "business__meta_id", "meta_user_id", "last4")
     readonly_fields = (
@@ -408,6 +479,10 @@ class AccessTokenAdmin(ReadOnlyAdmin):
 
     def has_add_permission(self, request):
         return request.user.has_perm("businesses.add_accesstoken")
+
+    def has_check_permission(self, request):
+        # The check writes (validity, scopes, the audit trail): not for read-only staff.
+        return request.user.has_perm("businesses.change_accesstoken")
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -453,17 +528,24 @@ class GraphCallAdmin(ReadOnlyAdmin):
         "app",
         "business_meta_id",
     )
-    list_filter = ("method", "status", "error_code")
+    list_filter = (
+        client_filter("business_meta_id", by="meta_id"),
+        "method",
+        "status",
+        "error_code",
+    )
     list_select_related = ("app",)
     search_fields = ("path", "business_meta_id")
     date_hierarchy = "at"
     show_full_result_count = False
 
     def scope_queryset(self, qs, user):
+        # A call made with the agency's connection can name any client's assets in its path,
+        # so only calls made with a client's own connection are that client's.
         if user.is_superuser:
             return qs
-        visible = scoping.scope(Business.objects.all(), user, "").values("meta_id")
-        return qs.filter(business_meta_id__in=visible)
+        visible = scoping.scope(Business.objects.filter(is_agency=False), user, "")
+        return qs.filter(business_meta_id__in=visible.values("meta_id"))
 
 
 @admin.register(SyncRun)
@@ -482,7 +564,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
         "removed_count",
         "graph_calls",
     )
-    list_filter = ("status", "trigger")
+    list_filter = (client_filter("business"), "status", "trigger")
     list_select_related = ("business",)
     search_fields = ("business__name", "business__meta_id", "error")
     show_full_result_count = False
@@ -491,8 +573,12 @@ class SyncRunAdmin(ReadOnlyAdmin):
 @admin.register(DriftEvent)
 class DriftEventAdmin(ReadOnlyAdmin):
     scope_path = "business"
+
+    def scope_queryset(self, qs, user):
+        return scoping.scope_drift_events(qs, user)
+
     list_display = ("detected_at", "business", "kind", "summary")
-    list_filter = ("kind",)
+    list_filter = (client_filter("business"), "kind")
     list_select_related = ("business",)
     search_fields = ("summary", "business__name")
     show_full_result_count = False
@@ -501,8 +587,12 @@ class DriftEventAdmin(ReadOnlyAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     scope_path = "business"
+
+    def scope_queryset(self, qs, user):
+        return scoping.scope_audit_events(qs, user)
+
     list_display = ("at", "actor_label", "source", "action", "business", "summary")
-    list_filter = ("source", "action")
+    list_filter = (client_filter("business"), "source", "action")
     list_select_related = ("business",)
     search_fields = ("summary", "actor_label", "business__name", "target_id")
     date_hierarchy = "at"
@@ -534,7 +624,7 @@ class OnboardingAdmin(ReadOnlyAdmin):
         "created_at",
         "status_page",
     )
-    list_filter = ("method", "status")
+    list_filter = (client_filter("client_business"), "method", "status")
     list_select_related = ("created_by", "client_business")
     search_fields = ("name", "client_meta_id", "contact_email")
     exclude = ("oauth_state", "login_token")

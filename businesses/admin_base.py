@@ -60,12 +60,50 @@ class ScopedAdminMixin:
         # Out of scope and missing look the same: a 404, never a hint that the row exists.
         raise Http404(f"No {opts.verbose_name} with id {object_id!r} here.")
 
+    # False where only "Revoke / End in Meta" is right: a plain delete would forget the row here
+    # and leave it in Meta.
+    plain_delete_action = True
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.plain_delete_action:
+            actions.pop("delete_selected", None)
+        return actions
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Choices offered in forms are scoped like the related model's own admin.
         related_admin = self.admin_site._registry.get(db_field.related_model)
         if isinstance(related_admin, ScopedAdminMixin) and "queryset" not in kwargs:
             kwargs["queryset"] = related_admin.get_queryset(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def client_filter(path: str, *, by: str = "pk"):
+    """A "By client" list filter offering only the staff member's businesses (a related-field
+    filter would list every business). ``path`` reaches the business's ``by`` from the row;
+    the business page links to its lists with ``?client=<pk>``."""
+    from businesses.models import Business
+
+    class ClientFilter(admin.SimpleListFilter):
+        title = "client"
+        parameter_name = "client"
+
+        def lookups(self, request, model_admin):
+            visible = scoping.scope(Business.objects.order_by("name"), request.user, "")
+            return [(b.pk, b.name) for b in visible.only("pk", "name")]
+
+        def queryset(self, request, queryset):
+            value = self.value()
+            if not value:
+                return queryset
+            if not value.isdigit():
+                return queryset.none()
+            if by == "pk":
+                return queryset.filter(**{path: value})
+            field = Business.objects.filter(pk=value).values(by)[:1]
+            return queryset.filter(**{f"{path}__in": field})
+
+    return ClientFilter
 
 
 def confirm_action(

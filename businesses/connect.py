@@ -53,6 +53,13 @@ def token_inspect(*, token: str, app: DeveloperApp) -> TokenInfo:
     return info
 
 
+def not_found_message(business_meta_id: str) -> str:
+    return (
+        f"Meta shows no Business Manager {business_meta_id} to this token: "
+        "check the id, or ask the client to add the agency as a partner first."
+    )
+
+
 def business_lookup(
     *,
     agency: Business | None,
@@ -74,12 +81,7 @@ def business_lookup(
         with business_client(agency) as (client, _):
             return ops.get_business(client, business_meta_id)
     except (NotFoundError, PermissionMissingError):
-        raise ValidationError(
-            {
-                "business_meta_id": f"Meta shows no Business Manager {business_meta_id} to this token: "
-                "check the id, or ask the client to add the agency as a partner first."
-            }
-        ) from None
+        raise ValidationError({"business_meta_id": not_found_message(business_meta_id)}) from None
     except GraphError as err:
         raise ValidationError({"business_meta_id": err.describe()}) from None
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from assets.models import Grant, PushState
+from assets.services import grant_request_removal
 from businesses import scoping
 from businesses.actors import Actor
 from businesses.audit import audit_record
@@ -23,6 +25,13 @@ from graph import operations as ops
 class OffboardingItem:
     person: BusinessUser
     grants: list[Grant] = field(default_factory=list)
+    # Live grants on assets of clients this staff member does not manage: counted, never named,
+    # never touched (removing the person from the business in Meta would end them too).
+    hidden_grants: int = 0
+
+    @property
+    def removes_person(self) -> bool:
+        return not self.hidden_grants
 
 
 def _people(email: str, user) -> list[BusinessUser]:
@@ -40,25 +49,39 @@ def _people(email: str, user) -> list[BusinessUser]:
 def offboard_preview(*, email: str, user) -> list[OffboardingItem]:
     """Every role and grant the person holds in the businesses this staff member sees."""
     people = _people(email, user)
+    live = Grant.objects.filter(person__in=people).exclude(push_state=PushState.REMOVED)
     grants = (
-        Grant.objects.filter(person__in=people)
-        .exclude(push_state=PushState.REMOVED)
+        scoping.scope_assets(live, user, "asset")
         .select_related("asset", "business")
         .order_by("business__name", "asset__name")
     )
     by_person: dict[int, OffboardingItem] = {p.pk: OffboardingItem(person=p) for p in people}
     for grant in grants:
         by_person[grant.person_id].grants.append(grant)
+    hidden = (
+        live.exclude(pk__in=scoping.scope_assets(live, user, "asset").values("pk"))
+        .values("person_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in hidden:
+        by_person[row["person_id"]].hidden_grants = row["n"]
     return list(by_person.values())
 
 
 def offboard_person(*, email: str, actor: Actor, user) -> int:
     """Record the decision (who, when), then remove the person from each business in Meta after
-    commit; returns how many business memberships are being removed."""
+    commit; returns how many business memberships are being removed.
+
+    A person who also holds grants in clients this staff member does not manage stays in the
+    business: only the grants the staff member sees are revoked, one by one."""
     items = offboard_preview(email=email, user=user)
     if not items:
         raise ValidationError({"email": f"Nobody with {email} is in a business you manage."})
     with transaction.atomic():
+        for item in [i for i in items if not i.removes_person]:
+            for grant in item.grants:
+                grant_request_removal(grant=grant, actor=actor)
+        items = [i for i in items if i.removes_person]
         for item in items:
             Grant.objects.filter(pk__in=[g.pk for g in item.grants]).update(
                 push_state=PushState.PENDING_REMOVAL, push_error="", updated_at=timezone.now()

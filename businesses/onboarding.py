@@ -288,24 +288,38 @@ def onboarding_start(
         busy = Onboarding.objects.filter(client_meta_id=meta_id, status__in=Onboarding.IN_PROGRESS)
         if onboarding is not None:
             busy = busy.exclude(pk=onboarding.pk)
-        if busy.exists():
-            raise ValidationError(
-                {"client_meta_id": f"Business Manager ID: {meta_id} is already being onboarded."}
-            )
-        if PartnerRelationship.objects.filter(
+        active = PartnerRelationship.objects.filter(
             agency=agency, client__meta_id=meta_id, status=PartnerRelationship.Status.ACTIVE
-        ).exists():
-            raise ValidationError(
-                {
-                    "client_meta_id": f"Business Manager ID: {meta_id} is already an active "
-                    "client of the agency; see its readiness page."
-                }
-            )
-        try:
-            facts = _facts(business_lookup(agency=agency, business_meta_id=meta_id), "agency")
-        except ValidationError:
-            # A new client with no link to the agency is visible only to its own people.
+        )
+        user = actor.user
+        hidden = user is not None and (
+            busy.exclude(pk__in=visible_onboardings(user).values("pk")).exists()
+            or active.exclude(pk__in=scoping.scope(active, user, "client")).exists()
+        )
+        if hidden:
+            # A client (or an onboarding) this staff member does not manage gets the same answer
+            # as a Business Manager nobody has heard of, never a hint that it exists; the run
+            # refuses to onboard a client twice before it touches Meta.
             facts = {"checked_with": ""}
+        else:
+            if busy.exists():
+                raise ValidationError(
+                    {
+                        "client_meta_id": f"Business Manager ID: {meta_id} is already being onboarded."
+                    }
+                )
+            if active.exists():
+                raise ValidationError(
+                    {
+                        "client_meta_id": f"Business Manager ID: {meta_id} is already an active "
+                        "client of the agency; see its readiness page."
+                    }
+                )
+            try:
+                facts = _facts(business_lookup(agency=agency, business_meta_id=meta_id), "agency")
+            except ValidationError:
+                # A new client with no link to the agency is visible only to its own people.
+                facts = {"checked_with": ""}
         if not facts.get("checked_with") and client_admin_token:
             try:
                 node = business_lookup(

@@ -27,6 +27,20 @@ ACCESS_REPORT_COLUMNS = [
 ]
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection), also
+# after leading spaces.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A value made safe for a CSV cell: text a spreadsheet would run as a formula is prefixed
+    with a quote. One guard for every CSV the portal writes (downloads and the command)."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_STARTS) or text.lstrip().startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 def access_report_rows(
     *, businesses: Iterable[Business] | None = None, grants=None
 ) -> Iterator[dict[str, Any]]:

@@ -58,3 +58,49 @@ def scope_assets(queryset: QuerySet, user, path: str = "") -> QuerySet:
 
 def can_see_business(user, business: Business) -> bool:
     return scope(Business.objects.filter(pk=business.pk), user, "").exists()
+
+
+def scope_audit_events(queryset: QuerySet, user) -> QuerySet:
+    """Audit rows of the staff member's businesses, less those about a grant, asset or share
+    they cannot see: the agency's rows record its people's grants in every client."""
+    queryset = scope(queryset, user, "business")
+    if _sees_everything(user):
+        return queryset
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from assets.models import Asset, AssetAccess, Grant
+
+    for model, path in ((Grant, "asset"), (AssetAccess, "asset"), (Asset, "")):
+        hidden = model.objects.exclude(pk__in=scope_assets(model.objects.all(), user, path))
+        queryset = queryset.exclude(
+            target_type=model._meta.label_lower,
+            target_id__in=hidden.annotate(ref=Cast("pk", CharField())).values("ref"),
+        )
+    return queryset
+
+
+def scope_drift_events(queryset: QuerySet, user) -> QuerySet:
+    """Drift of the staff member's businesses, less what the agency's sync noted about an asset
+    of a client they do not manage (the asset's Meta id is in ``details["asset"]``)."""
+    queryset = scope(queryset, user, "business")
+    if _sees_everything(user):
+        return queryset
+    from django.db.models.fields.json import KeyTextTransform
+
+    from assets.models import Asset
+
+    hidden = Asset.objects.exclude(pk__in=scope_assets(Asset.objects.all(), user)).values("meta_id")
+    return queryset.alias(drift_asset=KeyTextTransform("asset", "details")).exclude(
+        Q(drift_asset__isnull=False) & Q(drift_asset__in=hidden)
+    )
+
+
+def scope_apps(queryset: QuerySet, user) -> QuerySet:
+    """The agency's apps (and apps not tied to a business yet) for every staff member; an app a
+    client owns only for those who manage that client."""
+    return queryset.filter(
+        Q(owner_business__isnull=True)
+        | Q(owner_business__is_agency=True)
+        | business_filter(user, "owner_business")
+    )

@@ -500,6 +500,7 @@ class Syncer:
                         self.note(
                             DriftEvent.Kind.ASSET_ADDED,
                             f"{asset.get_kind_display()} {asset.name} ({asset.meta_id}) appeared.",
+                            asset=asset.meta_id,
                         )
             if to_update:
                 Asset.objects.bulk_update(
@@ -1234,6 +1235,7 @@ class Syncer:
                 self.note(
                     DriftEvent.Kind.GRANT_ADDED,
                     f"{user.name} got {', '.join(applied)} on {asset_meta} outside the portal.",
+                    asset=asset_meta,
                 )
                 continue
             if sorted(grant.applied_tasks) == applied:
@@ -1248,6 +1250,7 @@ class Syncer:
                 self.note(
                     DriftEvent.Kind.GRANT_CHANGED,
                     f"{user.name}'s tasks on {asset_meta} changed outside the portal to {', '.join(applied)}.",
+                    asset=asset_meta,
                 )
             Grant.objects.filter(pk=grant.pk).update(**update)
             self.run.updated_count += 1
@@ -1266,6 +1269,7 @@ class Syncer:
                     DriftEvent.Kind.GRANT_REMOVED,
                     f"A grant on {asset_meta} was removed outside the portal.",
                     grant=grant.pk,
+                    asset=asset_meta,
                 )
         return to_create
 

@@ -1,10 +1,13 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
     # The portal's front door is the staff home page (behind the admin login).
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
+    # Browsers ask for /favicon.ico before reading any page's <link rel="icon">.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Before the admin: its catch-all would otherwise swallow /admin/portal/.
     path("admin/portal/", include("businesses.portal.urls")),
     path("admin/", admin.site.urls),

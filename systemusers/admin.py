@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from businesses.actors import Actor
-from businesses.admin_base import AuditedAdmin, confirm_action
+from businesses.admin_base import AuditedAdmin, client_filter, confirm_action
 from systemusers.caps import cap_meter
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
@@ -41,7 +41,8 @@ class SystemUserAddForm(forms.ModelForm):
 class SystemUserAdmin(AuditedAdmin):
     scope_path = "business"
     list_display = ("name", "role", "status", "business", "meta_id", "slot", "origin", "created_at")
-    list_filter = ("role", "status", "origin")
+    list_filter = (client_filter("business"), "role", "status", "origin")
+    plain_delete_action = False
     list_select_related = ("business",)
     search_fields = ("name", "meta_id", "business__name", "business__meta_id")
     autocomplete_fields = ("business",)
@@ -54,6 +55,7 @@ class SystemUserAdmin(AuditedAdmin):
         "retired_at",
         "business",
         "role",
+        "name",
     )
 
     def get_readonly_fields(self, request, obj=None):

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from businesses.advisor import BY_SLUG, USE_CASES
-from businesses.models import AccessLevel, DeveloperApp
+from businesses.models import AccessLevel
 from businesses.portal.common import render_page
+from businesses.portal.selectors import visible_apps
 
 
 def advisor(request: HttpRequest) -> HttpResponse:
@@ -18,7 +19,7 @@ def advisor(request: HttpRequest) -> HttpResponse:
             "case": case,
             "across": across,
             "advanced": case.advanced_needed(across) if case else None,
-            "apps": DeveloperApp.objects.order_by("name"),
+            "apps": visible_apps(request.user).order_by("name"),
             "full_label": f"{AccessLevel.ADVANCED.label} access",
             "limited_label": f"{AccessLevel.STANDARD.label} access",
         },

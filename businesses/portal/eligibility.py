@@ -4,14 +4,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from businesses.eligibility import RULES, app_eligibility, chart, current_rule
-from businesses.models import DeveloperApp
 from businesses.portal.common import render_page
+from businesses.portal.selectors import visible_apps
 
 
 def eligibility(request: HttpRequest, app_id: int | None = None) -> HttpResponse:
-    # Apps are the agency's, not a client's: every staff member may read their eligibility.
-    apps = list(DeveloperApp.objects.order_by("name"))
-    app = get_object_or_404(DeveloperApp, pk=app_id) if app_id else (apps[0] if apps else None)
+    # The agency's apps are every staff member's to read; a client's own app is its business.
+    apps = list(visible_apps(request.user).order_by("name"))
+    app = (
+        get_object_or_404(visible_apps(request.user), pk=app_id)
+        if app_id
+        else (apps[0] if apps else None)
+    )
     result = app_eligibility(app) if app else None
     return render_page(
         request,

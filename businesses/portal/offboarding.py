@@ -23,6 +23,7 @@ def offboarding(request: HttpRequest) -> HttpResponse:
         email = form.cleaned_data["email"]
         if request.method == "POST" and request.POST.get("confirm") == "yes":
             require_perm(request, "businesses.change_businessuser")
+            preview_before = service.offboard_preview(email=email, user=request.user)
             try:
                 removed = service.offboard_person(
                     email=email,
@@ -32,11 +33,13 @@ def offboarding(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                stays = " They stay where they hold grants in clients you do not manage."
                 messages.success(
                     request,
                     f"Removing {email} from {removed} business{'es' if removed != 1 else ''} "
-                    "with their grants; recorded under your name. Each removal shows in the "
-                    "admin once Meta confirms it.",
+                    "with their grants, and revoking the grants you manage; recorded under your "
+                    "name. Each removal shows in the admin once Meta confirms it."
+                    + (stays if any(i.hidden_grants for i in preview_before) else ""),
                 )
                 return redirect("portal:offboarding")
         preview = service.offboard_preview(email=email, user=request.user)

@@ -17,7 +17,10 @@ def readiness(request: HttpRequest, business_id: int) -> HttpResponse:
     report = None
     if form.is_bound and form.is_valid():
         report = access_report(
-            business=business, token=token, asset_id=form.cleaned_data["asset_id"]
+            business=business,
+            token=token,
+            asset_id=form.cleaned_data["asset_id"],
+            user=request.user,
         )
     items = readiness_items(business, token)
     return render_page(

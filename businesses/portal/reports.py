@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from businesses import scoping
 from businesses.models import AuditEvent
 from businesses.portal.common import business_or_404, render_page
 from businesses.portal.selectors import access_report_grants, visible_businesses
-from businesses.reports import ACCESS_REPORT_CORE_COLUMNS, access_report_rows
+from businesses.reports import ACCESS_REPORT_CORE_COLUMNS, access_report_rows, csv_cell
 
 ACCESS_COLUMNS = ACCESS_REPORT_CORE_COLUMNS
 AUDIT_COLUMNS = ("at", "actor", "source", "action", "target_type", "target_id", "summary")
@@ -24,21 +25,13 @@ class _Echo:
         return value
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start with these as formulas (CSV injection): quote them.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _stream(header: Iterable[str], rows: Iterable[Iterable[object]], filename: str):
     writer = csv.writer(_Echo())
 
     def lines() -> Iterator[str]:
         yield writer.writerow(header)
         for row in rows:
-            yield writer.writerow([_cell(v) for v in row])
+            yield writer.writerow([csv_cell(v) for v in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -86,7 +79,9 @@ def access_csv(request: HttpRequest, business_id: int) -> StreamingHttpResponse:
 
 def audit_csv(request: HttpRequest, business_id: int) -> StreamingHttpResponse:
     business = business_or_404(request, business_id)
-    events = AuditEvent.objects.filter(business=business).order_by("-at", "-pk")
+    events = scoping.scope_audit_events(
+        AuditEvent.objects.filter(business=business), request.user
+    ).order_by("-at", "-pk")
     rows = (
         (e.at.isoformat(), e.actor_label, e.source, e.action, e.target_type, e.target_id, e.summary)
         for e in events.iterator(chunk_size=2000)

@@ -29,6 +29,7 @@ from businesses.models import (
     AppRole,
     Business,
     BusinessUser,
+    DeveloperApp,
     DriftEvent,
     SyncRun,
 )
@@ -51,6 +52,10 @@ def visible_businesses(user) -> QuerySet[Business]:
     return scoping.scope(Business.objects.all(), user, "")
 
 
+def visible_apps(user) -> QuerySet[DeveloperApp]:
+    return scoping.scope_apps(DeveloperApp.objects.all(), user)
+
+
 def _connection_tokens() -> Prefetch:
     return Prefetch(
         "tokens",
@@ -59,11 +64,15 @@ def _connection_tokens() -> Prefetch:
     )
 
 
-def readiness_annotated(qs: QuerySet[Business]) -> QuerySet[Business]:
-    """Annotate each business with what the readiness checklist needs (one query)."""
-    live_grants = Grant.objects.filter(removed_at__isnull=True).exclude(
-        push_state=PushState.REMOVED
+def readiness_annotated(qs: QuerySet[Business], user) -> QuerySet[Business]:
+    """Annotate each business with what the readiness checklist needs (one query). Counts go
+    through the staff member's scope: the agency's shares and grants reach every client."""
+    live_grants = scoping.scope_assets(
+        Grant.objects.filter(removed_at__isnull=True).exclude(push_state=PushState.REMOVED),
+        user,
+        "asset",
     )
+    accesses = scoping.scope_assets(AssetAccess.objects.all(), user, "asset")
     return qs.annotate(
         # Meta's app roles carry app-scoped user ids, which never match the business-scoped
         # ids of people: a role linked to a person (by staff) counts, and so does any role on
@@ -91,7 +100,7 @@ def readiness_annotated(qs: QuerySet[Business]) -> QuerySet[Business]:
             )
         ),
         asset_count=_count(
-            AssetAccess.objects.filter(
+            accesses.filter(
                 business_id=OuterRef("pk"),
                 removed_at__isnull=True,
                 access_status=AssetAccess.AccessStatus.CONFIRMED,
@@ -120,17 +129,19 @@ def home_rows(user) -> list[HomeRow]:
     since = timezone.now() - timedelta(days=1)
     latest_run = SyncRun.objects.filter(business_id=OuterRef("pk")).order_by("-created_at")
     qs = (
-        readiness_annotated(visible_businesses(user))
+        readiness_annotated(visible_businesses(user), user)
         .select_related("app", "app__owner_business")
         .annotate(
             latest_run_id=Subquery(latest_run.values("pk")[:1]),
             drift_count=_count(
-                DriftEvent.objects.filter(business_id=OuterRef("pk"), detected_at__gte=since)
+                scoping.scope_drift_events(DriftEvent.objects.all(), user).filter(
+                    business_id=OuterRef("pk"), detected_at__gte=since
+                )
             ),
             failed_grants=_count(
-                Grant.objects.filter(push_state=PushState.FAILED).filter(
-                    Q(business_id=OuterRef("pk")) | Q(asset__owner_business_id=OuterRef("pk"))
-                )
+                scoping.scope_assets(
+                    Grant.objects.filter(push_state=PushState.FAILED), user, "asset"
+                ).filter(Q(business_id=OuterRef("pk")) | Q(asset__owner_business_id=OuterRef("pk")))
             ),
         )
         .prefetch_related(
@@ -279,7 +290,7 @@ def readiness_items(business: Business, token: AccessToken | None) -> list[Readi
 
 def business_for_readiness(user, business_id: int) -> tuple[Business, AccessToken | None]:
     business = (
-        readiness_annotated(visible_businesses(user))
+        readiness_annotated(visible_businesses(user), user)
         .select_related("app", "app__owner_business")
         .prefetch_related(_connection_tokens())
         .get(pk=business_id)
@@ -315,15 +326,20 @@ def _normalise_asset_id(raw: str) -> str:
     return value
 
 
-def access_report(*, business: Business, token: AccessToken | None, asset_id: str) -> AccessReport:
+def access_report(
+    *, business: Business, token: AccessToken | None, asset_id: str, user
+) -> AccessReport:
     """Follow the chain an API call needs for one asset and name the first broken link:
-    shared with the agency? a system user assigned? the token's scope? the business verified?"""
+    shared with the agency? a system user assigned? the token's scope? the business verified?
+
+    Only assets the staff member sees are looked up: another client's asset reads exactly like
+    one the portal has never heard of."""
     asset_id = _normalise_asset_id(asset_id)
     candidates = [asset_id]
     if asset_id.isdigit():
         candidates.append(f"act_{asset_id}")
     asset = (
-        Asset.objects.filter(meta_id__in=candidates)
+        scoping.scope_assets(Asset.objects.filter(meta_id__in=candidates), user)
         .select_related("owner_business")
         .prefetch_related(
             Prefetch(
@@ -331,9 +347,7 @@ def access_report(*, business: Business, token: AccessToken | None, asset_id: st
             ),
             Prefetch(
                 "grants",
-                queryset=Grant.objects.exclude(push_state=PushState.REMOVED).select_related(
-                    "system_user", "person"
-                ),
+                queryset=_live_grants(user),
                 to_attr="live",
             ),
         )
@@ -431,9 +445,11 @@ def access_report(*, business: Business, token: AccessToken | None, asset_id: st
 SEARCH_LIMIT = 50
 
 
-def _live_grants() -> QuerySet[Grant]:
+def _live_grants(user) -> QuerySet[Grant]:
+    """Live grants on the assets the staff member sees: a person or system user of a business
+    they manage (the agency, say) can hold tasks in clients they do not manage."""
     return (
-        Grant.objects.exclude(push_state=PushState.REMOVED)
+        scoping.scope_assets(Grant.objects.exclude(push_state=PushState.REMOVED), user, "asset")
         .select_related("asset", "business", "person", "system_user", "asset_group")
         .order_by("asset__name")
     )
@@ -450,21 +466,21 @@ def search(user, q: str) -> dict[str, list]:
         scoping.scope_assets(Asset.objects.all(), user)
         .filter(Q(meta_id__in=ids) | Q(name__icontains=q))
         .select_related("owner_business")
-        .prefetch_related(Prefetch("grants", queryset=_live_grants(), to_attr="live"))
+        .prefetch_related(Prefetch("grants", queryset=_live_grants(user), to_attr="live"))
         .order_by("kind", "name")[:SEARCH_LIMIT]
     )
     people = list(
         scoping.scope(BusinessUser.objects.all(), user, "business")
         .filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(meta_id=q))
         .select_related("business")
-        .prefetch_related(Prefetch("grants", queryset=_live_grants(), to_attr="live"))
+        .prefetch_related(Prefetch("grants", queryset=_live_grants(user), to_attr="live"))
         .order_by("name")[:SEARCH_LIMIT]
     )
     system_users = list(
         scoping.scope(SystemUser.objects.all(), user, "business")
         .filter(Q(name__icontains=q) | Q(meta_id=q))
         .select_related("business")
-        .prefetch_related(Prefetch("grants", queryset=_live_grants(), to_attr="live"))
+        .prefetch_related(Prefetch("grants", queryset=_live_grants(user), to_attr="live"))
         .order_by("name")[:SEARCH_LIMIT]
     )
     return {"assets": assets, "people": people, "system_users": system_users}

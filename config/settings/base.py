@@ -88,11 +88,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the favicon
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 LOGIN_URL = "admin:login"
+# Where a login goes when its `next` is missing or refused as unsafe: the portal home.
+LOGIN_REDIRECT_URL = "portal:home"
 
 # --- Login throttling (django-axes): explicit so operators see the policy in one place.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -264,3 +264,15 @@ def test_a_custom_conversion_without_a_pixel_is_synced(cast, sb, no_sleep):
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     assert Asset.objects.get(meta_id=conversion.id).parent.meta_id == account
+
+
+def test_drift_about_an_asset_names_it_for_scoping(cast, sb, no_sleep):
+    from businesses.models import DriftEvent
+
+    sync_all(cast, no_sleep)
+    added = sb.world.add_asset("page", cast.acme.meta_id, "Acme - New Page")
+
+    sync_all(cast, no_sleep)
+
+    drift = DriftEvent.objects.get(business=cast.acme, kind=DriftEvent.Kind.ASSET_ADDED)
+    assert drift.details["asset"] == added.id

@@ -81,4 +81,5 @@ def staff_groups(transactional_db) -> None:
     from django.apps import apps
 
     importlib.import_module("businesses.migrations.0003_staff_groups").create_groups(apps, None)
+    importlib.import_module("businesses.migrations.0005_staff_group_permissions").grant(apps, None)
     importlib.import_module("assets.migrations.0003_task_vocabulary").seed(apps, None)

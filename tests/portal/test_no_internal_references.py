@@ -22,6 +22,10 @@ from businesses.onboarding import onboarding_start
 from businesses.sync import business_sync
 from tests.factories import StaffFactory
 
+# Transactional like the other tests that sync against the sandbox, restoring the migrations'
+# data afterwards, so the next serialized test finds the database as the migrations left it.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "config" / "settings" / "base.py"
 ENV_NAMES = sorted(set(re.findall(r'env\(\s*"([A-Z][A-Z0-9_]+)"', SETTINGS_FILE.read_text())))
 FORBIDDEN = [

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from businesses.management.commands._base import OperatorCommand
 from businesses.models import Business
 from businesses.models.base import meta_id_validator
-from businesses.reports import ACCESS_REPORT_COLUMNS, access_report_rows
+from businesses.reports import ACCESS_REPORT_COLUMNS, access_report_rows, csv_cell
 
 
 class Command(OperatorCommand):
@@ -30,4 +30,5 @@ class Command(OperatorCommand):
         writer = csv.DictWriter(self.stdout, fieldnames=ACCESS_REPORT_COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, "tasks": " ".join(row["tasks"])})
+            row = {**row, "tasks": " ".join(row["tasks"])}
+            writer.writerow({key: csv_cell(value) for key, value in row.items()})

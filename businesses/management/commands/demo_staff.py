@@ -13,7 +13,7 @@ DEMO_PASSWORD = "bm-portal-demo"
 
 
 class Command(BaseCommand):
-    help = "Create demo staff logins: an agency admin (superuser) and an account manager."
+    help = "Create demo staff logins: an agency admin (superuser), an account manager, an auditor."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -26,14 +26,19 @@ class Command(BaseCommand):
         admin.set_password(DEMO_PASSWORD)
         admin.save()
         admin.groups.add(Group.objects.get(name="Agency admin"))
-        manager, _ = User.objects.get_or_create(username="manager", defaults={"is_staff": True})
-        manager.set_password(DEMO_PASSWORD)
-        manager.save()
-        manager.groups.add(Group.objects.get(name="Account manager"))
         clients = Business.objects.filter(is_agency=False).order_by("name")[:2]
-        for business in [*clients, *Business.objects.filter(is_agency=True)]:
-            StaffAssignment.objects.get_or_create(user=manager, business=business)
+        # The manager and the auditor see the same two clients (and the agency).
+        for username, group in (("manager", "Account manager"), ("auditor", "Auditor (read-only)")):
+            user, _ = User.objects.get_or_create(username=username, defaults={"is_staff": True})
+            user.is_staff = True
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.add(Group.objects.get(name=group))
+            for business in [*clients, *Business.objects.filter(is_agency=True)]:
+                StaffAssignment.objects.get_or_create(user=user, business=business)
+        names = ", ".join(b.name for b in clients)
         self.stdout.write(
             f"Demo logins: admin / {DEMO_PASSWORD} (agency admin, sees everything); "
-            f"manager / {DEMO_PASSWORD} (account manager on {', '.join(b.name for b in clients)})."
+            f"manager / {DEMO_PASSWORD} (account manager on {names}); "
+            f"auditor / {DEMO_PASSWORD} (read-only, on {names})."
         )
