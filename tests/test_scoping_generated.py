@@ -349,6 +349,8 @@ PORTAL_URLS: dict[str, Url] = {
     "portal:onboarding_status_json": Url(kwargs={"pk": ONBOARDING}),
     "portal:onboarding_retry": Url(kwargs={"pk": ONBOARDING}),
     "portal:oauth_callback": Url(public=True, query={"state": "nope", "code": "x"}),
+    # The client admin's page after Facebook Login: tied to that browser session, no staff login.
+    "portal:client_share": Url(public=True),
 }
 
 
