@@ -71,7 +71,11 @@ def select(ctx: Ctx, row: dict[str, Any], kind: str, specs: list[FieldSpec] | No
             if spec.children is not None and isinstance(value, dict):
                 value = {c.name: value[c.name] for c in spec.children if c.name in value}
             out[name] = value
-        elif obj is not None and (kind, name, "GET") in EDGES:
+        elif (
+            obj is not None
+            and (kind, name, "GET") in EDGES
+            and not ctx.world.is_withdrawn(kind, name)
+        ):
             out[name] = nested_edge(ctx, obj, kind, spec)
         elif specs is None or name in KNOWN_FIELDS.get(kind, set()):
             continue  # documented but not modeled (or a default absent here): omitted

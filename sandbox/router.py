@@ -96,6 +96,8 @@ def route(ctx: Ctx) -> Any:
     if len(parts) > 2:
         raise errors.unknown_path("/".join(parts[2:]))
     name = parts[1]
+    if world.is_withdrawn(kind, name):  # an edge Meta no longer serves (world setting)
+        raise errors.nonexisting_field(name, render.NODE_TYPES.get(kind, kind))
     edge = EDGES.get((kind, name, ctx.method))
     if edge is None:
         if any(k[0] == kind and k[1] == name for k in EDGES):

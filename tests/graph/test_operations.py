@@ -152,8 +152,41 @@ def test_assets_are_parsed_whatever_shape_the_owner_comes_in(fake, client):
         ("2", "1001", None),
     ]
     assert assets[1].permitted_tasks == ("A", "B")
-    fields = fake.requests[0].query["fields"]
-    assert "owner_business{id,name}" in fields and "permitted_tasks" in fields
+    fields = fake.requests[0].query["fields"].split(",")
+    assert "owner_business{id" in fields
+    # Owned edges add nothing to AdsPixel (SDK adspixel.py): no access fields are asked.
+    assert not {"permitted_tasks", "access_type", "access_status"} & set(fields)
+
+
+def test_only_client_edges_that_add_them_ask_for_permitted_tasks():
+    assert "permitted_tasks" in ops.asset_listing_fields("ad_account", "client")
+    assert "permitted_tasks" in ops.asset_listing_fields("page", "client")
+    assert "permitted_tasks" not in ops.asset_listing_fields("ad_account", "owned")
+    assert "permitted_tasks" not in ops.asset_listing_fields("catalog", "client")
+    every = ",".join(listing.fields for listing in ops.business_listings().values())
+    assert "access_type" not in every and "access_status" not in every
+
+
+def test_instagram_is_read_as_instagram_business_assets(fake, client):
+    fake.on(
+        "GET",
+        "/1001/owned_instagram_assets",
+        ok({"data": [{"id": "17", "ig_user_id": "178", "ig_username": "acme.shop"}]}),
+    )
+    [asset] = list(ops.iter_assets(client, "1001", "instagram_account", "owned"))
+    assert (asset.id, asset.name, asset.extra["ig_user_id"]) == ("17", "acme.shop", "178")
+    assert fake.requests[0].query["fields"] == "id,ig_user_id,ig_username"
+    assert ops.asset_edge("instagram_account", "client") == "client_instagram_assets"
+
+
+def test_the_withdrawn_offline_event_set_listing_is_not_read():
+    assert "offline_conversion_data_sets" not in ops.business_listings()
+    assert ops.asset_edge("offline_event_set", "owned") is None
+
+
+def test_asset_groups_are_read_through_the_contained_adaccounts_edge():
+    assert ops.GROUP_EDGES["ad_account"] == "contained_adaccounts"
+    assert ops.GROUP_USER_FIELDS == "id,name,user_type"
 
 
 def test_an_asset_kind_without_a_listing_edge_is_refused_before_calling_meta(fake, client):
