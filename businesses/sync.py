@@ -814,16 +814,29 @@ class Syncer:
         qs = (
             Asset.objects.filter(access, kind__in=list(kinds), removed_at__isnull=True)
             .order_by("pk")
-            .values_list("pk", "meta_id", "kind")
+            .values_list("pk", "meta_id", "kind", "owner_business_id")
             .distinct()
         )
+        # Assets known only from a listing Meta no longer serves are not read one by one
+        # either: what the portal holds about them stays as it was.
+        withdrawn = {
+            (kind, relation)
+            for (kind, relation), edge in ops.ASSET_EDGES.items()
+            if edge in self.withdrawn
+        }
         last = 0
         while True:
-            chunk = list(qs.filter(pk__gt=last)[:PER_ASSET_SLICE])
-            if not chunk:
+            rows = list(qs.filter(pk__gt=last)[:PER_ASSET_SLICE])
+            if not rows:
                 return
-            yield chunk
-            last = chunk[-1][0]
+            last = rows[-1][0]
+            chunk = [
+                (pk, meta, kind)
+                for pk, meta, kind, owner in rows
+                if (kind, "owned" if owner == self.business.pk else "client") not in withdrawn
+            ]
+            if chunk:
+                yield chunk
 
     def answered(self, result: Any, what: str) -> bool:
         """Whether one asset's answer in a batch read is usable. A throttle or a dead token
