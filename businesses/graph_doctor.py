@@ -48,7 +48,8 @@ class DoctorReport:
     business_meta_id: str
     checks: list[DoctorCheck] = field(default_factory=list)
     token: TokenInfo | None = None
-    token_problem: str | None = None
+    token_problem: str | None = None  # why the token could not be inspected
+    token_refused: bool = False  # Meta refused debug_token, or says the token is not valid
     usage: str = ""
 
     @property
@@ -57,7 +58,7 @@ class DoctorReport:
 
     @property
     def healthy(self) -> bool:
-        return not self.refused and self.token_problem is None
+        return not self.refused and not self.token_refused
 
     def lines(self) -> list[str]:
         out = [c.line() for c in self.checks]
@@ -66,7 +67,7 @@ class DoctorReport:
         if self.healthy:
             out.append("Everything the sync needs was served.")
         else:
-            names = ", ".join(c.what for c in self.refused) or "the token"
+            names = ", ".join([c.what for c in self.refused] + ["the token"] * self.token_refused)
             out.append(f"Meta refused what the sync needs: {names}.")
         return out
 
@@ -131,8 +132,10 @@ def business_graph_check(*, business: Business) -> DoctorReport:
                 report.token = client.debug_token(
                     token.reveal(), app_id=app.meta_id, app_secret=secret
                 )
+                report.token_refused = not report.token.is_valid
             except GraphError as err:
                 report.token_problem = f"debug_token refused: {err.message} (code {err.code})"
+                report.token_refused = True
         else:
             report.token_problem = "not inspected: the portal holds no secret for its app"
         report.usage = _usage(client)

@@ -999,7 +999,7 @@ def _step_share(ctx: RunContext, step: OnboardingStep) -> str:
         node = _agency_sees(ctx, kind).get(asset_id)
     # client_* edges list only assets the agency holds; a request waits in pending_client_*.
     if node is None:
-        if needs_approval or node is not None:
+        if needs_approval:
             raise Waiting("Shared; waiting for an admin to approve the request in Meta.")
         raise Waiting(
             f"Waiting for the client to share it with Business ID {ctx.agency.meta_id} "

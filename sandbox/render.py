@@ -62,6 +62,8 @@ def select(ctx: Ctx, row: dict[str, Any], kind: str, specs: list[FieldSpec] | No
     out: dict[str, Any] = {}
     for spec in wanted:
         name = spec.name
+        if ctx.world.is_withdrawn(kind, name):  # a field Meta no longer serves (world setting)
+            raise errors.nonexisting_field(name, NODE_TYPES.get(kind, kind))
         if name in row and not name.startswith("__"):
             value = row[name]
             if callable(value):

@@ -91,9 +91,9 @@ class WorldConfig:
     page_size_cap: int = 500
     too_much_data_limit: int = 1000
     too_much_data_by_edge: dict[str, int] = field(default_factory=dict)
-    # Edges Meta no longer serves, per node type (e.g. {"business": {"owned_pixels"}}): the
-    # routing answers them as Meta answers an edge that does not exist (a test's way to make
-    # Meta withdraw a listing between two syncs).
+    # Edges or fields Meta no longer serves, per node kind (e.g. {"business": {"owned_pixels"}},
+    # {"pixel": {"last_fired_time"}}): asked for, they are answered as Meta answers a field or
+    # edge that does not exist (a test's way to make Meta withdraw one between two syncs).
     withdrawn_edges: dict[str, set[str]] = field(default_factory=dict)
     # app access level -> (system users, admin system users)  (DOMAIN decision 3)
     su_caps: dict[str, tuple[int, int]] = field(
@@ -602,7 +602,8 @@ class World:
             group.users[user_id] = stored
 
     def withdraw_edge(self, node_kind: str, edge_name: str) -> None:
-        """Make Meta stop serving an edge on a node type (as a new Graph version does)."""
+        """Make Meta stop serving an edge (or a field) on a node kind, as a new Graph version
+        does; e.g. ``withdraw_edge("business", "owned_pixels")``."""
         with self.lock:
             self.config.withdrawn_edges.setdefault(node_kind, set()).add(edge_name)
 

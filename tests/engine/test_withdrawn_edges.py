@@ -120,3 +120,38 @@ def test_a_refused_business_node_still_fails_the_run(cast, sb, no_sleep):
 
     assert run.status == SyncRun.Status.FAILED
     assert run.error
+
+
+def test_a_field_meta_withdraws_leaves_out_only_the_listings_that_ask_for_it(cast, sb, no_sleep):
+    sync_all(cast, no_sleep)
+    kept = owned_pixel_rows(cast.acme)
+    sb.world.withdraw_edge("pixel", "last_fired_time")  # a field of AdsPixel
+
+    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+
+    assert run.status == SyncRun.Status.SUCCEEDED_WITH_WARNINGS, run.error
+    assert run.warning_lines == [
+        "not read: Meta no longer serves `owned_pixels` under v25.0",
+        "not read: Meta no longer serves `client_pixels` under v25.0",
+    ]
+    assert owned_pixel_rows(cast.acme) == kept
+
+
+def catalog_shares(owner) -> set[tuple[int, int, tuple[str, ...]]]:
+    rows = AssetAccess.objects.filter(
+        asset__kind="catalog", asset__owner_business=owner, removed_at__isnull=True
+    ).values_list("pk", "business_id", "permitted_tasks")
+    return {(pk, business, tuple(tasks)) for pk, business, tasks in rows}
+
+
+def test_a_per_asset_edge_meta_withdraws_keeps_what_it_told_before(cast, sb, no_sleep):
+    sync_all(cast, no_sleep)
+    shares = catalog_shares(cast.acme)
+    sb.world.withdraw_edge("catalog", "agencies")
+
+    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+
+    assert run.status == SyncRun.Status.SUCCEEDED_WITH_WARNINGS, run.error
+    assert run.warning_lines == ["not read: Meta no longer serves `agencies` under v25.0"]
+    assert len(shares) > 1
+    assert catalog_shares(cast.acme) == shares
