@@ -16,10 +16,12 @@ from typing import Any
 
 from assets.models import GRANTABLE_KINDS, SHAREABLE_KINDS
 from businesses.graph_access import connection_token, graph_config
-from businesses.models import Business
+from businesses.models import Business, DeveloperApp
 from graph import GraphClient, GraphError
 from graph import operations as ops
 from graph.types import TokenInfo
+
+APP_ROLE_QUERY = {"fields": ops.APP_ROLE_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,21 @@ def business_graph_check(*, business: Business) -> DoctorReport:
         report.usage = _usage(client)
     finally:
         client.close()
+    _check_app_roles(business, report)
     return report
+
+
+def _check_app_roles(business: Business, report: DoctorReport) -> None:
+    """The sync reads the roles on each developer app the business owns, with the app's own
+    access token (`{app_id}|{app_secret}`); one such read per app."""
+    for app in DeveloperApp.objects.filter(owner_business=business).exclude(secret_ciphertext=""):
+        client = GraphClient(graph_config(), f"{app.meta_id}|{app.reveal_secret()}")
+        try:
+            _Doctor(client, report).get(
+                f"app {app.meta_id} roles", f"/{app.meta_id}/roles", {**APP_ROLE_QUERY, "limit": 1}
+            )
+        finally:
+            client.close()
 
 
 def _usage(client: GraphClient) -> str:

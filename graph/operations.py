@@ -947,6 +947,8 @@ def continue_pages(client: GraphClient, listing: Listing, first: FirstPage) -> I
 
 # --- app roles ---------------------------------------------------------------------------------
 
+APP_ROLE_FIELDS = "app_id,user,role"
+
 
 @dataclass(frozen=True, slots=True)
 class AppRoleNode:
@@ -967,7 +969,7 @@ def iter_app_role_pages(client: GraphClient, app_id: str) -> Iterator[Page[AppRo
 
     `GET /{app-id}/roles` requires an app access token (`{app_id}|{app_secret}`): the client
     must have been made with one."""
-    return _pages(client, f"/{app_id}/roles", "app_id,user,role", _app_role)
+    return _pages(client, f"/{app_id}/roles", APP_ROLE_FIELDS, _app_role)
 
 
 def remove_client(client: GraphClient, agency_business_id: str, client_business_id: str) -> None:

@@ -193,3 +193,10 @@ def test_graph_doctor_exits_1_naming_the_edge_meta_withdrew(cast, sb):
     assert refused[0].startswith("REFUSED  owned_pixels")
     assert "nonexisting field (owned_pixels) on node type (Business)" in refused[0]
     assert "Meta refused what the sync needs: owned_pixels." in result.stdout
+
+
+def test_graph_doctor_checks_the_roles_on_the_app_the_business_owns_with_its_app_token(cast, sb):
+    result = manage("graph_doctor", cast.agency.meta_id, graph_url=sb.base_url)
+
+    assert result.returncode == 0, result.stdout
+    assert f"OK       app {cast.app.meta_id} roles  GET /{cast.app.meta_id}/roles" in result.stdout
