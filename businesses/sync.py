@@ -324,6 +324,7 @@ class Syncer:
         # "succeeded with warnings" and keeps every row it had from it.
         self.warnings: list[str] = []
         self.withdrawn: set[str] = set()
+        self.reading: str | None = None  # the business edge the current section reads
         self.drift: list[DriftEvent] = []
         self.known_businesses: dict[str, int] = dict(Business.objects.values_list("meta_id", "pk"))
         self.access_listings: dict[tuple[str, str], Listing] = defaultdict(Listing)
@@ -356,6 +357,7 @@ class Syncer:
         ]
         self.run_obj_progress(total=len(sections))
         for label, section in sections:
+            self.reading = None
             try:
                 section()
             except (ThrottledError, TokenInvalidError):
@@ -367,7 +369,7 @@ class Syncer:
                 if refusal is None or label == "business":
                     self.section_errors.append(f"{label.capitalize()}: {err.describe()}")
                 else:
-                    self.warn_withdrawn(refusal.name or label)
+                    self.warn_withdrawn(refusal.name or self.reading or label)
             except PermissionMissingError as err:
                 self.section_errors.append(f"{label.capitalize()}: {err.describe()}")
             except GraphError as err:
@@ -434,6 +436,7 @@ class Syncer:
         A listing Meta refused in the combined read is not asked again (ListingWithdrawn)."""
         if edge in self.withdrawn:
             raise ListingWithdrawn(edge)
+        self.reading = edge
         if self.first_pages is not None and edge in self.first_pages:
             return ops.continue_pages(self.client, self.listings[edge], self.first_pages.pop(edge))
         return fallback()
@@ -846,8 +849,10 @@ class Syncer:
         if isinstance(result, ThrottledError | TokenInvalidError):
             raise result
         refusal = ops.withdrawn_refusal(result)
-        if refusal is not None:
-            self.warn_withdrawn(refusal.name or what)
+        if refusal is not None and refusal.name is not None:
+            # A field or edge Meta no longer serves; a bare "unsupported request" on one asset
+            # more likely means the asset is gone, which stays an error.
+            self.warn_withdrawn(refusal.name)
             return False
         self.section_errors.append(f"{what}: {result.describe()}")
         return False
