@@ -16,9 +16,8 @@ import importlib
 import inspect
 import pkgutil
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from types import GeneratorType
 from typing import Any
 
 import pytest
@@ -167,7 +166,7 @@ CASES: dict[str, Callable[[], list[Case]]] = {
     "create_managed_business": lambda: [("", (PARTNER, BUSINESS))],
     "create_client_system_user_token": lambda: [("", (BUSINESS, APP_ID, ["ads_management"]))],
     "debug_token": lambda: [("", ("EAAother", {"app_id": APP_ID, "app_secret": APP_SECRET}))],
-    "exchange_code": lambda: [("", ("AQcode", _login_app()))],
+    "exchange_code": lambda: [("", ({"code": "AQcode", **_login_app()},))],
     "exchange_token": lambda: [
         ("", ("EAAold", {"app_id": APP_ID, "app_secret": APP_SECRET, "expiring": True}))
     ],
@@ -201,15 +200,13 @@ FUNCTIONS = request_functions()
 
 
 def run(fn: Callable[..., Any], args: tuple[Any, ...]) -> list[Captured]:
+    """Call `fn(client, *args)` (a trailing dict in `args` is keyword arguments), drain what
+    it returns if it is lazy, and return the requests it sent."""
     client, session = recording_client()
     kwargs = args[-1] if args and isinstance(args[-1], dict) else {}
     positional = args[:-1] if kwargs else args
     result = fn(client, *positional, **kwargs)
-    if (
-        isinstance(result, GeneratorType)
-        or inspect.isgenerator(result)
-        or hasattr(result, "__next__")
-    ):
+    if isinstance(result, Iterator):
         list(result)
     return session.captured
 
