@@ -38,6 +38,10 @@ class GraphSchema:
             for edge in entry.edges:
                 self._added_fields.setdefault((entry.node, edge), set()).update(entry.fields)
         self._extra_edges = {(e.node, e.edge, e.method): e for e in additions.EDGES}
+        self._extra_params: dict[tuple[str, str, str], set[str]] = {}
+        for entry in additions.EDGE_PARAMS:
+            key = (entry.node, entry.edge, entry.method)
+            self._extra_params.setdefault(key, set()).update(entry.params)
 
     # --- nodes ------------------------------------------------------------------------------
 
@@ -68,11 +72,13 @@ class GraphSchema:
 
     def edge(self, node_type: str, edge: str, method: str) -> EdgeSpec | None:
         spec = self._nodes.get(node_type, {}).get("edges", {}).get(edge, {}).get(method)
+        added = self._extra_params.get((node_type, edge, method), set())
         if spec is not None:
-            return EdgeSpec(node_type, edge, method, spec["target"], frozenset(spec["params"]))
+            params = frozenset(spec["params"]) | added
+            return EdgeSpec(node_type, edge, method, spec["target"], params)
         extra = self._extra_edges.get((node_type, edge, method))
         if extra is not None:
-            return EdgeSpec(node_type, edge, method, extra.target, frozenset(extra.params))
+            return EdgeSpec(node_type, edge, method, extra.target, frozenset(extra.params) | added)
         return None
 
     def edge_methods(self, node_type: str, edge: str) -> set[str]:

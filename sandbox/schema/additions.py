@@ -5,6 +5,8 @@
   know a node's own fields (``AdAccount`` has no ``permitted_tasks``, yet every row of
   ``client_ad_accounts`` carries one).
 - ``EDGES``: edges Meta documents on a node type whose SDK class lacks them.
+- ``EDGE_PARAMS``: parameters Meta's own documentation sends to an edge whose SDK request
+  does not list them.
 
 Nothing here may make a node type accept more than Meta's reference says it does.
 """
@@ -20,6 +22,15 @@ class EdgeFields:
     edges: tuple[str, ...]
     fields: tuple[str, ...]
     source: str  # the Meta reference page title(s)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeParams:
+    node: str
+    edge: str
+    method: str
+    params: tuple[str, ...]
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,5 +144,18 @@ EDGES: tuple[ExtraEdge, ...] = (
         "User",
         "System Users, Install Apps; SDK adobjects/user.py create_application",
         {"business_app": "int"},
+    ),
+)
+
+EDGE_PARAMS: tuple[EdgeParams, ...] = (
+    # The SDK's AdAccount.create_assigned_user lists only user and tasks; Meta's guide sends
+    # the business too when assigning a system user to an ad account.
+    EdgeParams(
+        "AdAccount",
+        "assigned_users",
+        "POST",
+        ("business",),
+        "Marketing API guide 'System User Permissions' (POST act_{id}/assigned_users with "
+        "user, tasks, business)",
     ),
 )
