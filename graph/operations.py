@@ -633,16 +633,21 @@ def read_custom_conversions(
 def assign_user(
     client: GraphClient, asset_id: str, user_id: str, tasks: Sequence[str], business_id: str
 ) -> None:
-    """Set a user's full task list on an asset (Meta replaces the list: send the whole set)."""
-    client.post(
-        f"/{asset_id}/assigned_users",
-        {"user": user_id, "tasks": list(tasks), "business": business_id},
-        idempotent=True,
-    )
+    """Set a user's full task list on an asset (Meta replaces the list: send the whole set).
+
+    The SDK's create_assigned_user takes `user` and `tasks` (adobjects/page.py, adspixel.py,
+    productcatalog.py, instagrambusinessasset.py, adaccount.py); only for an ad account does
+    Meta's guide "System User Permissions" also send `business`."""
+    data: dict[str, Any] = {"user": user_id, "tasks": list(tasks)}
+    if asset_id.startswith("act_"):
+        data["business"] = business_id
+    client.post(f"/{asset_id}/assigned_users", data, idempotent=True)
 
 
 def remove_user(client: GraphClient, asset_id: str, user_id: str, business_id: str) -> None:
-    client.delete(f"/{asset_id}/assigned_users", {"user": user_id, "business": business_id})
+    """`DELETE /{asset}/assigned_users` takes `user` only (SDK delete_assigned_users); the
+    user id is business-scoped, so it names the business. Pixels have no such DELETE."""
+    client.delete(f"/{asset_id}/assigned_users", {"user": user_id})
 
 
 def share_with_agency(

@@ -55,8 +55,18 @@ def list_assigned(ctx: Ctx, asset: Asset) -> list[dict[str, Any]]:
 
 @edge(ASSIGNABLE, "assigned_users", "POST")
 def assign_user(ctx: Ctx, asset: Asset) -> dict[str, Any]:
-    business_id = _assignment_business(ctx, asset)
     user_id = ctx.req("user")
+    if "business" in ctx.params:
+        business_id = _assignment_business(ctx, asset)
+    else:
+        # `user` is a business-scoped id: it names its business (SDK create_assigned_user
+        # takes only user and tasks).
+        business_id = ctx.world.member_business(user_id)
+        if business_id is None:
+            raise errors.param_error("Param user must be a valid user id")
+        require_member(ctx, business_id)
+        if business_id not in ctx.world.businesses_with_access(asset):
+            raise errors.permission_error("the business has no access to this asset")
     requested = ctx.list_param("tasks", required=True)
     expanded = task_rules.validate(asset.kind, requested, ctx.world.config.task_vocabulary)
     if ctx.world.member_business(user_id) != business_id:

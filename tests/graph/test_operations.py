@@ -31,8 +31,16 @@ def test_remove_user_and_revoke_agency_are_deletes_with_query_params(fake, clien
     ops.remove_user(client, "act_1", "55", "1001")
     ops.revoke_agency(client, "act_1", "2002")
     assert fake.requests[0].query["user"] == "55"
-    assert fake.requests[0].query["business"] == "1001"
+    # SDK delete_assigned_users takes `user` only: the business-scoped id names the business.
+    assert "business" not in fake.requests[0].query
     assert fake.requests[1].query["business"] == "2002"
+
+
+def test_assign_user_sends_the_business_only_to_an_ad_account(fake, client):
+    fake.on("POST", "/77/assigned_users", ok({"success": True}))
+    ops.assign_user(client, "77", "55", ["ANALYZE"], "1001")
+    # SDK create_assigned_user (page.py, adspixel.py, ...) takes user and tasks only.
+    assert set(fake.requests[0].form) - {"access_token", "appsecret_proof"} == {"user", "tasks"}
 
 
 def test_share_with_agency_reports_when_another_admin_must_approve(fake, client):

@@ -139,12 +139,22 @@ def test_assigning_replaces_the_task_list_and_stores_implied_tasks(graph, creds,
     assert person.id not in {u["id"] for u in graph.get(path, business=biz).json()["data"]}
 
 
-def test_assigned_users_requires_the_business_param(graph, creds, sandbox):
+def test_reading_assigned_users_requires_the_business_param(graph, creds, sandbox):
     account = _agency_account(sandbox.world, creds)
     err = error_of(graph.get(f"{account.id}/assigned_users"))
     assert err["code"] == 100 and "business" in err["message"]
+
+
+def test_assigning_without_the_business_takes_it_from_the_business_scoped_user(
+    graph, creds, sandbox
+):
+    account = _agency_account(sandbox.world, creds)
     err = error_of(graph.post(f"{account.id}/assigned_users", user="1", tasks='["ANALYZE"]'))
-    assert err["code"] == 100 and "business" in err["message"]
+    assert err["code"] == 100 and "user" in err["message"]
+    su = creds["admin_system_user_id"]
+    made = graph.post(f"{account.id}/assigned_users", user=su, tasks='["ANALYZE"]')
+    assert made.json() == {"success": True}
+    assert "ANALYZE" in sandbox.world.assets[account.id].assigned[su]
 
 
 def test_an_agency_cannot_sub_assign_more_than_the_client_granted(graph, creds, sandbox):
