@@ -98,7 +98,8 @@ def select(ctx: Ctx, row: dict[str, Any], kind: str, specs: list[FieldSpec] | No
 
 def render_node(ctx: Ctx, obj: Any, kind: str, specs: list[FieldSpec] | None) -> dict:
     node_type = NODE_TYPES.get(kind)
-    if node_type is not None and schema_check.check_node_call(node_type, obj.id, "GET", specs):
+    fields = ctx.params.get("fields")
+    if node_type is not None and schema_check.check_node_call(node_type, obj.id, "GET", fields):
         # ``ids=`` reads come here directly: one refused object refuses the whole request.
         ctx.extra["schema_checked"] = True
     row = NODE_READERS[kind](ctx, obj)

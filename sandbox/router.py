@@ -89,11 +89,11 @@ def route(ctx: Ctx) -> Any:
         # GUESS: `/me` is the token's User, system users included (SDK adobjects/user.py
         # carries the /me edges: accounts, businesses, access_tokens, applications).
         node_type = "User"
-    specs = ctx.fields() if ctx.method == "GET" else None
+    fields = ctx.params.get("fields") if ctx.method == "GET" else None
     if len(parts) == 1:
         # What Meta's schema refuses is refused before anything runs (sandbox.schema.validate).
         if node_type is not None and validate.check_node_call(
-            node_type, parts[0], ctx.method, specs
+            node_type, parts[0], ctx.method, fields
         ):
             ctx.extra["schema_checked"] = True
         if ctx.method == "GET":
@@ -112,7 +112,7 @@ def route(ctx: Ctx) -> Any:
     if world.is_withdrawn(kind, name):  # an edge Meta no longer serves (world setting)
         raise errors.nonexisting_field(name, render.NODE_TYPES.get(kind, kind))
     if node_type is not None and validate.check_edge_call(
-        node_type, parts[0], name, ctx.method, specs
+        node_type, parts[0], name, ctx.method, fields
     ):
         ctx.extra["schema_checked"] = True
     edge = EDGES.get((kind, name, ctx.method))

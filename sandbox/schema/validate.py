@@ -18,9 +18,10 @@ Node types and edges come from ``graph_schema.json`` (Meta's SDK); nothing else 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .. import errors
-from ..fields import FieldSpec
+from ..fields import FieldSpec, parse
 from . import GraphSchema, load
 
 
@@ -52,22 +53,28 @@ def check_fields(
             )
 
 
-def check_node_call(
-    node_type: str, obj_id: str, method: str, specs: list[FieldSpec] | None
-) -> bool:
-    """``GET|POST|DELETE /{id}`` on a node of ``node_type``; True once its fields were
-    checked against the schema (so whatever the sandbox does not model may be left out)."""
+@lru_cache(maxsize=2048)
+def _accepted(node_type: str, added: frozenset[str], fields: str | None) -> bool:
+    """``check_fields`` on a ``fields=`` text, remembered once accepted (a sync sends the same
+    few texts thousands of times); a refusal raises and is not remembered."""
+    check_fields(node_type, parse(fields), added)
+    return True
+
+
+def check_node_call(node_type: str, obj_id: str, method: str, fields: str | None) -> bool:
+    """``GET|POST|DELETE /{id}`` on a node of ``node_type`` (``fields``: the ``fields=`` text of
+    a GET); True once its fields were checked against the schema (so whatever the sandbox does
+    not model may be left out)."""
     schema = load()
     if not schema.has_node(node_type):
         return False
     if method not in schema.node_methods(node_type):
         raise errors.unsupported(method, obj_id)
-    check_fields(node_type, specs, schema=schema)
-    return True
+    return _accepted(node_type, frozenset(), fields if method == "GET" else None)
 
 
 def check_edge_call(
-    node_type: str, obj_id: str, edge: str, method: str, specs: list[FieldSpec] | None
+    node_type: str, obj_id: str, edge: str, method: str, fields: str | None
 ) -> bool:
     """``GET|POST|DELETE /{id}/{edge}`` on a node of ``node_type``; True once the fields of
     the listed rows were checked against the schema."""
@@ -81,5 +88,5 @@ def check_edge_call(
         raise errors.unsupported(method, obj_id)
     if spec.target is None or not schema.has_node(spec.target):
         return False
-    check_fields(spec.target, specs, schema.added_fields(node_type, edge), schema=schema)
-    return True
+    added = frozenset(schema.added_fields(node_type, edge))
+    return _accepted(spec.target, added, fields if method == "GET" else None)
