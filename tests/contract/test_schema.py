@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.schema import generate, load
+from sandbox.schema import SCHEMA_FILE, additions, generate, load
 
 ADOBJECT = """
 from facebook_business.api import FacebookRequest
@@ -127,3 +127,23 @@ def test_a_group_lists_assigned_users_without_per_kind_tasks() -> None:
         "user_type",
     }
     assert "adaccount_tasks" in schema.listed_fields("SystemUser", "assigned_business_asset_groups")
+
+
+def test_every_hand_kept_addition_names_its_source_and_an_edge_the_sdk_has() -> None:
+    schema = load()
+    for entry in additions.EDGE_FIELDS:
+        assert entry.source.strip(), entry
+        for edge in entry.edges:
+            listed = schema.edge(entry.node, edge, "GET")
+            assert listed is not None and listed.target is not None, (entry.node, edge)
+            assert not set(entry.fields) & set(schema.fields(listed.target)), (entry, edge)
+    for param in additions.EDGE_PARAMS:
+        assert param.source.strip() and schema.edge(param.node, param.edge, param.method)
+
+
+def test_hand_kept_edges_only_fill_gaps_the_sdk_leaves() -> None:
+    raw = json.loads(SCHEMA_FILE.read_text())["nodes"]
+    for extra in additions.EDGES:
+        assert extra.source.strip(), extra
+        assert extra.node in raw, extra
+        assert extra.method not in raw[extra.node]["edges"].get(extra.edge, {}), extra
