@@ -5,9 +5,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from assets.models import (
+    OFFLINE_EVENT_SET_NOTE,
+    PIXEL_REMOVAL_EXPLANATION,
     Asset,
     AssetAccess,
     AssetGroup,
+    AssetKind,
     Grant,
     PushState,
     TaskDefinition,
@@ -15,6 +18,7 @@ from assets.models import (
 )
 from assets.services import (
     grant_create,
+    grant_removal_refusal,
     grant_request_removal,
     grant_set_tasks,
     live_grant_exists,
@@ -80,6 +84,16 @@ class AssetAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("assets.view_asset")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.kind == AssetKind.OFFLINE_EVENT_SET:
+            fields.insert(0, "legacy_note")
+        return fields
+
+    @admin.display(description="legacy")
+    def legacy_note(self, obj: Asset) -> str:
+        return OFFLINE_EVENT_SET_NOTE
 
 
 @admin.register(AssetAccess)
@@ -243,21 +257,53 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         pass
 
+    def has_delete_permission(self, request, obj=None):
+        # Per-person removal is not offered where Meta has none (pixels): the change page
+        # says why and what to do instead.
+        if obj is not None and grant_removal_refusal(obj) is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        grant = self.get_object(request, object_id)
+        if grant is not None:
+            refusal = grant_removal_refusal(grant)
+            if refusal is not None:
+                messages.info(request, refusal)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def delete_model(self, request, obj):
         grant_request_removal(grant=obj, actor=Actor.staff(request.user))
 
     def delete_queryset(self, request, queryset):
-        for grant in queryset:
+        for grant in self._removable(request, queryset):
             grant_request_removal(grant=grant, actor=Actor.staff(request.user))
+
+    def _removable(self, request, queryset) -> list[Grant]:
+        """The grants Meta can remove one by one; a message explains the others."""
+        grants = list(queryset.select_related("asset"))
+        removable = [g for g in grants if grant_removal_refusal(g) is None]
+        if len(removable) < len(grants):
+            messages.warning(
+                request,
+                f"{len(grants) - len(removable)} pixel grant(s) left as they are. "
+                f"{PIXEL_REMOVAL_EXPLANATION}",
+            )
+        return removable
 
     @admin.action(description="Push selected failed grants again", permissions=("change",))
     def push_again(self, request, queryset):
         count = 0
-        for grant in queryset.filter(push_state=PushState.FAILED):
+        failed = queryset.filter(push_state=PushState.FAILED).select_related("asset")
+        to_remove = []
+        for grant in failed:
             if grant.removed_at is None and grant.applied_tasks != grant.tasks:
                 grant_set_tasks(grant=grant, tasks=grant.tasks, actor=Actor.staff(request.user))
+                count += 1
             else:
-                grant_request_removal(grant=grant, actor=Actor.staff(request.user))
+                to_remove.append(grant.pk)
+        for grant in self._removable(request, failed.filter(pk__in=to_remove)):
+            grant_request_removal(grant=grant, actor=Actor.staff(request.user))
             count += 1
         messages.success(request, f"{count} failed grant(s) queued to push again.")
 
@@ -275,7 +321,7 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 confirm_label="Yes, revoke",
             )
         count = 0
-        for grant in live:
+        for grant in self._removable(request, live):
             grant_request_removal(grant=grant, actor=Actor.staff(request.user))
             count += 1
         messages.success(request, f"{count} grant(s) will be removed from Meta.")

@@ -19,6 +19,14 @@ class AssetKind(models.TextChoices):
     INSTAGRAM_ACCOUNT = "instagram_account", "Instagram account"
 
 
+# Shown wherever a legacy offline event set appears: why the portal keeps it but no longer
+# reads it (Business.offline_conversion_data_sets left the SDK in v20, June 2024).
+OFFLINE_EVENT_SET_NOTE = (
+    "Legacy: Meta discontinued offline event sets; offline events now go to datasets (pixels) "
+    "through the Conversions API, so the portal no longer reads them from Meta and keeps this "
+    "one as it was last seen."
+)
+
 # Kinds with an assigned_users edge in Graph: only these carry per-person grants.
 GRANTABLE_KINDS = frozenset(
     {
@@ -31,6 +39,16 @@ GRANTABLE_KINDS = frozenset(
 )
 # Kinds with an agencies edge: these can be shared with a partner business.
 SHAREABLE_KINDS = GRANTABLE_KINDS
+# Kinds whose assigned_users edge takes DELETE: a person's access can be removed one asset at a
+# time. Pixels cannot (SDK adobjects/adspixel.py has GET and POST on assigned_users only;
+# reference "Ads Pixel Assigned Users": Deleting "You can't perform this operation").
+PER_PERSON_REMOVAL_KINDS = GRANTABLE_KINDS - {AssetKind.PIXEL}
+PIXEL_REMOVAL_EXPLANATION = (
+    "Meta does not let anyone remove one person's access to a pixel (dataset): its "
+    "assigned_users edge has no removal. To take the access away, remove the person from the "
+    "business (Offboarding), or give the access through an asset group and take them off the "
+    "group, or change it in Meta's Business Settings."
+)
 
 
 class PushState(models.TextChoices):

@@ -11,7 +11,13 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from assets.models import AssetAccess, Grant, PushState
+from assets.models import (
+    PER_PERSON_REMOVAL_KINDS,
+    PIXEL_REMOVAL_EXPLANATION,
+    AssetAccess,
+    Grant,
+    PushState,
+)
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import NotConnectedError, business_client
@@ -52,6 +58,12 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
     principal = grant.principal
     wanted = list(grant.tasks)
     asset_id, business_id = grant.asset.meta_id, grant.business.meta_id
+    if state == PushState.PENDING_REMOVAL and grant.asset.kind not in PER_PERSON_REMOVAL_KINDS:
+        # Meta has no DELETE for this kind's assigned_users: asking would only be refused.
+        _fail(Grant, grant.pk, state, PIXEL_REMOVAL_EXPLANATION)
+        _audit_outcome(grant, actor, f"Not removed: {PIXEL_REMOVAL_EXPLANATION}")
+        grant.refresh_from_db()
+        return grant
     try:
         with business_client(grant.business) as (client, _ledger):
             if state == PushState.PENDING:

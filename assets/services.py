@@ -7,7 +7,14 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from assets.models import GRANTABLE_KINDS, Asset, Grant, PushState
+from assets.models import (
+    GRANTABLE_KINDS,
+    PER_PERSON_REMOVAL_KINDS,
+    PIXEL_REMOVAL_EXPLANATION,
+    Asset,
+    Grant,
+    PushState,
+)
 from assets.selectors import task_vocabulary
 from businesses.actors import Actor
 from businesses.audit import audit_record
@@ -134,7 +141,19 @@ def grant_set_tasks(
     return grant
 
 
+def grant_removal_refusal(grant: Grant) -> str | None:
+    """Why this grant cannot be removed on its own in Meta, or None when it can."""
+    if grant.asset.kind not in PER_PERSON_REMOVAL_KINDS:
+        return PIXEL_REMOVAL_EXPLANATION
+    return None
+
+
 def grant_request_removal(*, grant: Grant, actor: Actor, push: bool = True) -> Grant:
+    """Ask for a grant to be removed in Meta. Refused (ValidationError, nothing recorded) for a
+    kind whose assigned_users has no DELETE (pixels): see PIXEL_REMOVAL_EXPLANATION."""
+    refusal = grant_removal_refusal(grant)
+    if refusal is not None:
+        raise ValidationError(refusal)
     with transaction.atomic():
         grant.push_state = PushState.PENDING_REMOVAL
         grant.push_error = ""

@@ -96,7 +96,7 @@ class Listing:
 
 def inventory_listings() -> list[Listing]:
     out = [
-        Listing(edge, ops.ASSET_FIELDS[kind], "asset", kind, relation)
+        Listing(edge, ops.asset_listing_fields(kind, relation), "asset", kind, relation)
         for (kind, relation), edge in ops.ASSET_EDGES.items()
     ]
     out += [
@@ -344,10 +344,9 @@ def read_sdk(env: Env) -> Tally:
     from facebook_business.adobjects.adspixel import AdsPixel
     from facebook_business.adobjects.business import Business
     from facebook_business.adobjects.instagrambusinessasset import InstagramBusinessAsset
-    from facebook_business.adobjects.offlineconversiondataset import OfflineConversionDataSet
     from facebook_business.adobjects.page import Page as SdkPage
     from facebook_business.adobjects.productcatalog import ProductCatalog
-    from facebook_business.api import FacebookAdsApi, FacebookRequest
+    from facebook_business.api import FacebookAdsApi
     from facebook_business.session import FacebookSession
 
     per_asset: dict[str, type[AbstractCrudObject]] = {
@@ -372,21 +371,9 @@ def read_sdk(env: Env) -> Tally:
             for listing in LISTINGS:
                 method: Callable[..., Any] | None = getattr(business, f"get_{listing.edge}", None)
                 fields = _sdk_fields(listing.fields)
-                if method is not None:
-                    cursor = method(fields=fields)
-                else:  # offline_conversion_data_sets: legacy, no method in the SDK any more
-                    cursor = (
-                        FacebookRequest(
-                            node_id=target.business_id,
-                            method="GET",
-                            endpoint=f"/{listing.edge}",
-                            api=api,
-                            target_class=OfflineConversionDataSet,
-                            api_type="EDGE",
-                        )
-                        .add_fields(fields)
-                        .execute()
-                    )
+                if method is None:
+                    raise SystemExit(f"The SDK has no method for the {listing.edge} edge.")
+                cursor = method(fields=fields)
                 count = 0
                 for obj in cursor:
                     count += 1

@@ -125,10 +125,7 @@ def lower_bound(world, business_id: str, in_portal: set[str]) -> Bound:
     owned = [a for a in world.assets.values() if a.owner_id == business_id]
     shared = {a.id: a.access[business_id] for a in world.assets.values() if business_id in a.access}
     for kind in OWNED_KINDS:
-        items = sum(a.kind == kind for a in owned)
-        if kind == "offline_event_set":  # this listing holds shared sets too
-            items += sum(world.assets[i].kind == kind for i, acc in shared.items())
-        listing(items)
+        listing(sum(a.kind == kind for a in owned))
     for kind in CLIENT_KINDS:
         listing(
             sum(
@@ -156,6 +153,11 @@ def lower_bound(world, business_id: str, in_portal: set[str]) -> Bound:
     for group in groups:
         for kind in GROUP_EDGES:
             listing(sum(world.assets[a].kind == kind for a in group.asset_ids))
+        listing(sum(world.member_business(u) == business_id for u in group.users))
+    # Each person on a group: their assigned_business_asset_groups (per-kind tasks).
+    bound.per_asset += len(
+        {u for g in groups for u in g.users if world.member_business(u) == business_id}
+    )
     reachable = [a for a in owned if a.kind in GRANTABLE_KINDS]
     reachable += [
         world.assets[i]

@@ -566,7 +566,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
     )
     list_filter = (client_filter("business"), "status", "trigger")
     list_select_related = ("business",)
-    search_fields = ("business__name", "business__meta_id", "error")
+    search_fields = ("business__name", "business__meta_id", "error", "warnings")
     show_full_result_count = False
 
 

@@ -1469,8 +1469,9 @@ def _step_share(ctx: RunContext, step: OnboardingStep) -> str:
         # The listing above was read before this share; read once more for this asset.
         ctx._clients.pop(f"client:{kind}", None)
         node = _agency_sees(ctx, kind).get(asset_id)
-    if node is None or (node.access_status and node.access_status != "CONFIRMED"):
-        if needs_approval or node is not None or step.data.get("shared"):
+    # client_* edges list only assets the agency holds; a request waits in pending_client_*.
+    if node is None:
+        if needs_approval or step.data.get("shared"):
             raise Waiting(
                 f"Shared; waiting for an admin of {ctx.agency.name} to accept it in Meta "
                 "Business Settings → Requests."

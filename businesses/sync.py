@@ -70,13 +70,15 @@ from systemusers.models import MAX_ADMIN_SLOTS, MAX_EMPLOYEE_SLOTS, SystemUser
 
 logger = logging.getLogger(__name__)
 
+# Offline event sets are not read: Business.offline_conversion_data_sets left the SDK in v20
+# (the Offline Conversions API was discontinued; offline events go to datasets, i.e. pixels).
+# Rows stored before stay as they are (legacy, nothing sweeps them).
 OWNED_KINDS = (
     AssetKind.AD_ACCOUNT,
     AssetKind.PAGE,
     AssetKind.PIXEL,
     AssetKind.CATALOG,
     AssetKind.APP,
-    AssetKind.OFFLINE_EVENT_SET,
     AssetKind.INSTAGRAM_ACCOUNT,
 )
 CLIENT_KINDS = (
@@ -85,6 +87,7 @@ CLIENT_KINDS = (
     AssetKind.PIXEL,
     AssetKind.CATALOG,
     AssetKind.APP,
+    AssetKind.INSTAGRAM_ACCOUNT,
 )
 PENDING = (
     (AssetKind.AD_ACCOUNT, "owned"),
@@ -98,14 +101,13 @@ PENDING_LISTED = frozenset(
     (kind, AssetAccess.AccessType.OWNER if relation == "owned" else AssetAccess.AccessType.AGENCY)
     for kind, relation in PENDING
 )
-# Asset groups report tasks per kind (adaccount_tasks, …): the kind each parameter covers.
+# A person's asset groups carry tasks per kind (adaccount_tasks, page_tasks, pixel_tasks: the
+# fields `/{user}/assigned_business_asset_groups` adds, reference "System User Assigned
+# Business Asset Groups"): the kind each covers. Meta reports no group tasks for other kinds.
 GROUP_TASK_KINDS = {
     "adaccount": AssetKind.AD_ACCOUNT,
     "page": AssetKind.PAGE,
     "pixel": AssetKind.PIXEL,
-    "catalog": AssetKind.CATALOG,
-    "offline_conversion_data_set": AssetKind.OFFLINE_EVENT_SET,
-    "instagram_account": AssetKind.INSTAGRAM_ACCOUNT,
 }
 # Per-asset edges are read in slices: bounded memory whatever the business's size.
 PER_ASSET_SLICE = 200
@@ -212,7 +214,7 @@ def business_sync(
         )
     else:
         run = SyncRun.objects.get(pk=run_id)
-    if run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED, SyncRun.Status.SKIPPED):
+    if run.status in SyncRun.FINISHED:
         return run  # a duplicate delivery of a finished run: nothing to do twice
     now = timezone.now()
     if business.sync_paused_until and business.sync_paused_until > now:
@@ -266,9 +268,12 @@ def business_sync(
         run.save()
         raise
     else:
+        run.warnings = "\n".join(syncer.warnings)[:5000]
         if syncer.section_errors:
             run.status = SyncRun.Status.FAILED
             run.error = " ".join(syncer.section_errors)[:5000]
+        elif syncer.warnings:
+            run.status = SyncRun.Status.SUCCEEDED_WITH_WARNINGS
         else:
             run.status = SyncRun.Status.SUCCEEDED
         _release(business.pk, last_synced_at=timezone.now(), sync_paused_until=None)
@@ -290,9 +295,14 @@ def business_sync(
                     f"Sync {run.get_status_display().lower()}: created {run.created_count}, "
                     f"updated {run.updated_count}, removed {run.removed_count}."
                     + (f" {run.error}" if run.error else "")
+                    + "".join(f" {line}" for line in run.warning_lines)
                 ),
             )
     return run
+
+
+class ListingWithdrawn(Exception):
+    """A listing left out of this sync because Meta no longer serves it (already warned)."""
 
 
 @dataclass
@@ -310,6 +320,11 @@ class Syncer:
         self.client: GraphClient | None = None
         self.first_sync = business.last_synced_at is None
         self.section_errors: list[str] = []
+        # What Meta no longer serves (a listing, a field, a per-asset edge): the run ends
+        # "succeeded with warnings" and keeps every row it had from it.
+        self.warnings: list[str] = []
+        self.withdrawn: set[str] = set()
+        self.reading: str | None = None  # the business edge the current section reads
         self.drift: list[DriftEvent] = []
         self.known_businesses: dict[str, int] = dict(Business.objects.values_list("meta_id", "pk"))
         self.access_listings: dict[tuple[str, str], Listing] = defaultdict(Listing)
@@ -342,16 +357,32 @@ class Syncer:
         ]
         self.run_obj_progress(total=len(sections))
         for label, section in sections:
+            self.reading = None
             try:
                 section()
             except (ThrottledError, TokenInvalidError):
                 raise
+            except ListingWithdrawn:
+                pass  # left out on purpose; its warning is on the run
+            except BadRequestError as err:
+                refusal = ops.withdrawn_refusal(err)
+                if refusal is None or label == "business":
+                    self.section_errors.append(f"{label.capitalize()}: {err.describe()}")
+                else:
+                    self.warn_withdrawn(refusal.name or self.reading or label)
             except PermissionMissingError as err:
                 self.section_errors.append(f"{label.capitalize()}: {err.describe()}")
             except GraphError as err:
                 self.section_errors.append(f"{label.capitalize()}: {err.describe()}")
             self.progress(1)
         self.flush_drift()
+
+    def warn_withdrawn(self, name: str) -> None:
+        """Record once that Meta no longer serves `name` (an edge or a field)."""
+        self.withdrawn.add(name)
+        line = f"not read: Meta no longer serves `{name}` under {settings.META_GRAPH_VERSION}"
+        if line not in self.warnings:
+            self.warnings.append(line)
 
     def run_obj_progress(self, *, total: int) -> None:
         self.run.progress_total = total
@@ -401,26 +432,44 @@ class Syncer:
     def listing_pages(
         self, edge: str, fallback: Callable[[], Iterator[Page[Any]]]
     ) -> Iterator[Page[Any]]:
-        """A listing's pages: from its prefetched first page when there is one, else read alone."""
+        """A listing's pages: from its prefetched first page when there is one, else read alone.
+        A listing Meta refused in the combined read is not asked again (ListingWithdrawn)."""
+        if edge in self.withdrawn:
+            raise ListingWithdrawn(edge)
+        self.reading = edge
         if self.first_pages is not None and edge in self.first_pages:
             return ops.continue_pages(self.client, self.listings[edge], self.first_pages.pop(edge))
         return fallback()
 
     def sync_business_node(self) -> None:
         """Read the business node and the first page of every listing in one request (field
-        expansion); if Meta refuses the combined request, each listing is read on its own."""
-        try:
-            node, self.first_pages = ops.read_first_pages(
-                self.client, self.business.meta_id, self.listings.values()
-            )
-        except (BadRequestError, PermissionMissingError) as err:
-            logger.info(
-                "Expanded read of %s refused (%s); reading listings one by one.",
-                self.business.meta_id,
-                err.code,
-            )
-            self.first_pages = None
-            node = ops.get_business(self.client, self.business.meta_id)
+        expansion). When Meta refuses it over one listing (or one listing's field) it no longer
+        serves, the combined read is asked again without that listing (which is then not read,
+        and keeps its rows); if Meta refuses it otherwise, each listing is read on its own."""
+        listings = dict(self.listings)
+        while True:
+            try:
+                node, self.first_pages = ops.read_first_pages(
+                    self.client, self.business.meta_id, listings.values()
+                )
+                return self._apply_business_node(node)
+            except (BadRequestError, PermissionMissingError) as err:
+                refusal = ops.withdrawn_refusal(err)
+                refused = ops.listings_refused(listings.values(), refusal) if refusal else []
+                if not refused:
+                    logger.info(
+                        "Expanded read of %s refused (%s); reading listings one by one.",
+                        self.business.meta_id,
+                        err.code,
+                    )
+                    break
+                for listing in refused:
+                    listings.pop(listing.edge)
+                    self.warn_withdrawn(listing.edge)
+        self.first_pages = None
+        self._apply_business_node(ops.get_business(self.client, self.business.meta_id))
+
+    def _apply_business_node(self, node: Any) -> None:
         changes = {
             "name": node.name or self.business.name,
             "verification_status": node.verification_status or self.business.verification_status,
@@ -454,6 +503,8 @@ class Syncer:
         nodes = list(nodes)
         if not nodes:
             return {}
+        if kind == AssetKind.INSTAGRAM_ACCOUNT:
+            self._adopt_legacy_instagram_rows(nodes)
         existing = {
             a.meta_id: a for a in Asset.objects.filter(kind=kind, meta_id__in=[n.id for n in nodes])
         }
@@ -521,6 +572,36 @@ class Syncer:
                 "meta_id", "pk"
             )
         )
+
+    def _adopt_legacy_instagram_rows(self, nodes: list[AssetNode]) -> None:
+        """Instagram rows stored before the portal read InstagramBusinessAsset nodes carry the
+        IGUser id as their Meta id. The asset node names that IGUser (`ig_user_id`): such a row
+        takes the asset's id, keeping its grants, shares and history."""
+        by_ig_user = {
+            str(n.extra["ig_user_id"]): n.id
+            for n in nodes
+            if n.extra.get("ig_user_id") not in (None, "")
+        }
+        if not by_ig_user:
+            return
+        taken = set(
+            Asset.objects.filter(
+                kind=AssetKind.INSTAGRAM_ACCOUNT, meta_id__in=by_ig_user.values()
+            ).values_list("meta_id", flat=True)
+        )
+        legacy = Asset.objects.filter(
+            kind=AssetKind.INSTAGRAM_ACCOUNT, meta_id__in=list(by_ig_user)
+        ).exclude(meta_id__in=by_ig_user.values())
+        for asset in legacy:
+            new_id = by_ig_user[asset.meta_id]
+            if new_id in taken:
+                continue
+            Asset.objects.filter(pk=asset.pk).update(
+                meta_id=new_id,
+                details={**asset.details, "ig_user_id": asset.meta_id},
+                updated_at=timezone.now(),
+            )
+            self.run.updated_count += 1
 
     def _upsert_accesses(self, rows: list[tuple[int, str, str, list[str] | None, str]]) -> None:
         """rows: (asset_pk, access_type, access_status, permitted_tasks, request_id); tasks are
@@ -590,9 +671,13 @@ class Syncer:
         )
         listing = self.access_listings[(kind, access_type)]
         confirmed = Listing()
+        edge = ops.asset_edge(kind, relation)
+        # Owned and client edges list assets the business holds (requests are in pending_*);
+        # only some client edges carry the business's permitted tasks on each asset.
+        lists_tasks = ops.edge_lists_tasks(edge)
         try:
             pages = self.listing_pages(
-                ops.asset_edge(kind, relation),
+                edge,
                 lambda: ops.iter_asset_pages(self.client, self.business.meta_id, kind, relation),
             )
             for nodes in self.pages(pages, confirmed):
@@ -603,12 +688,10 @@ class Syncer:
                 ids = self._upsert_assets(nodes, kind, owned=relation == "owned")
                 rows = []
                 for node in nodes:
-                    status = (node.access_status or "CONFIRMED").upper()
-                    if status not in AssetAccess.AccessStatus.values:
-                        status = AssetAccess.AccessStatus.PENDING
-                    if relation == "owned":
-                        status = AssetAccess.AccessStatus.CONFIRMED
-                    rows.append((ids[node.id], access_type, status, list(node.permitted_tasks), ""))
+                    tasks = list(node.permitted_tasks) if lists_tasks else None
+                    rows.append(
+                        (ids[node.id], access_type, AssetAccess.AccessStatus.CONFIRMED, tasks, "")
+                    )
                     listing.seen.add(node.id)
                 self._upsert_accesses(rows)
                 self.progress(0)
@@ -735,16 +818,29 @@ class Syncer:
         qs = (
             Asset.objects.filter(access, kind__in=list(kinds), removed_at__isnull=True)
             .order_by("pk")
-            .values_list("pk", "meta_id", "kind")
+            .values_list("pk", "meta_id", "kind", "owner_business_id")
             .distinct()
         )
+        # Assets known only from a listing Meta no longer serves are not read one by one
+        # either: what the portal holds about them stays as it was.
+        withdrawn = {
+            (kind, relation)
+            for (kind, relation), edge in ops.ASSET_EDGES.items()
+            if edge in self.withdrawn
+        }
         last = 0
         while True:
-            chunk = list(qs.filter(pk__gt=last)[:PER_ASSET_SLICE])
-            if not chunk:
+            rows = list(qs.filter(pk__gt=last)[:PER_ASSET_SLICE])
+            if not rows:
                 return
-            yield chunk
-            last = chunk[-1][0]
+            last = rows[-1][0]
+            chunk = [
+                (pk, meta, kind)
+                for pk, meta, kind, owner in rows
+                if (kind, "owned" if owner == self.business.pk else "client") not in withdrawn
+            ]
+            if chunk:
+                yield chunk
 
     def answered(self, result: Any, what: str) -> bool:
         """Whether one asset's answer in a batch read is usable. A throttle or a dead token
@@ -753,6 +849,12 @@ class Syncer:
             return True
         if isinstance(result, ThrottledError | TokenInvalidError):
             raise result
+        refusal = ops.withdrawn_refusal(result)
+        if refusal is not None and refusal.name is not None:
+            # A field or edge Meta no longer serves; a bare "unsupported request" on one asset
+            # more likely means the asset is gone, which stays an error.
+            self.warn_withdrawn(refusal.name)
+            return False
         self.section_errors.append(f"{what}: {result.describe()}")
         return False
 
@@ -1022,6 +1124,7 @@ class Syncer:
     # --- asset groups -----------------------------------------------------------------------
 
     def sync_asset_groups(self) -> None:
+        groups: list[tuple[AssetGroup, set[str]]] = []
         for nodes in self.pages(
             self.listing_pages(
                 "business_asset_groups",
@@ -1056,26 +1159,52 @@ class Syncer:
                 if wanted != current:
                     group.assets.set(wanted)
                     self.run.updated_count += 1
-                self._sync_group_grants(group)
+                users: set[str] = set()
+                for page in self.pages(
+                    ops.iter_group_assigned_user_pages(
+                        self.client, group.meta_id, self.business.meta_id
+                    )
+                ):
+                    users |= {u.id for u in page}
+                groups.append((group, users))
+        if not groups:
+            return
+        # Who is on a group comes from the group; with which tasks, from each person's side.
+        principals = self._principals()
+        user_ids = sorted({u for _, users in groups for u in users if u in principals})
+        tasks_of: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}
+        unanswered: set[str] = set()
+        for result_user, result in ops.read_assigned_asset_groups(self.client, user_ids).items():
+            if not self.answered(result, f"Asset groups of {result_user}"):
+                unanswered.add(result_user)
+                continue
+            tasks_of[result_user] = {g.group_id: g.tasks_by_kind for g in result}
+        for group, users in groups:
+            self._sync_group_grants(group, users, tasks_of, unanswered)
 
-    def _sync_group_grants(self, group: AssetGroup) -> None:
+    def _sync_group_grants(
+        self,
+        group: AssetGroup,
+        users: set[str],
+        tasks_of: dict[str, dict[str, dict[str, tuple[str, ...]]]],
+        unanswered: set[str],
+    ) -> None:
         """The people and system users of an asset group hold its per-kind tasks on each of its
-        assets: recorded as grants through the group (derived, so replaced wholesale)."""
+        assets: recorded as grants through the group (derived, so replaced wholesale). A person
+        whose side did not answer keeps the grants recorded before."""
         principals = self._principals()
         members = list(group.assets.values_list("pk", "kind"))
         wanted: dict[tuple[int, str, int], list[str]] = {}
-        for users in self.pages(
-            ops.iter_group_assigned_user_pages(self.client, group.meta_id, self.business.meta_id)
-        ):
-            for user in users:
-                key = principals.get(user.id)
-                if key is None:
-                    continue
-                for param, tasks in user.tasks_by_kind.items():
-                    kind = GROUP_TASK_KINDS.get(param)
-                    for asset_pk, asset_kind in members:
-                        if tasks and asset_kind == kind:
-                            wanted[(asset_pk, *key)] = sorted(tasks)
+        kept: set[tuple[str, int]] = {principals[u] for u in unanswered if u in principals}
+        for user_id in users:
+            key = principals.get(user_id)
+            if key is None or user_id in unanswered:
+                continue
+            for param, tasks in tasks_of.get(user_id, {}).get(group.meta_id, {}).items():
+                kind = GROUP_TASK_KINDS.get(param)
+                for asset_pk, asset_kind in members:
+                    if tasks and asset_kind == kind:
+                        wanted[(asset_pk, *key)] = sorted(tasks)
         existing = {
             (g.asset_id, "p" if g.person_id else "s", g.person_id or g.system_user_id): g
             for g in Grant.objects.filter(asset_group=group)
@@ -1108,7 +1237,7 @@ class Syncer:
             )
             grant.tasks = grant.applied_tasks = wanted[key]
             grant.updated_at = now
-        gone = [g.pk for key, g in existing.items() if key not in wanted]
+        gone = [g.pk for key, g in existing.items() if key not in wanted and key[1:] not in kept]
         with transaction.atomic():
             Grant.objects.bulk_create(to_create)
             Grant.objects.bulk_update(changed, ["tasks", "applied_tasks", "updated_at"])

@@ -163,7 +163,7 @@ class GraphClient:
 
         `path` may also be a `paging.next` URL (to continue a listing from a batch item). An
         empty page that still carries `next` is not the end (privacy filtering, DOMAIN 7.1).
-        When Meta asks for less data (code 1/99) the page is re-asked at half the size, and the
+        When Meta asks for less data (code 1, "Please reduce the amount of data") the page is re-asked at half the size, and the
         following pages go back to the normal size.
         """
         size = page_size or self.config.page_size

@@ -13,8 +13,9 @@
 | BadRequestError         | fix the request (NotFoundError, ReduceDataError)      |
 
 Meta says to handle errors by code/subcode, never by message text (DOMAIN 6.1); the single
-exception is "reduce the amount of data", which is also matched by text because it is sometimes
-returned as a bare code 1.
+exception is "Please reduce the amount of data you're asking for", which Meta sends as code 1
+without a subcode, so only its message tells it from other code-1 errors. Code 1 subcode 99 is
+Meta's generic "An unknown error occurred" (HTTP 500): transient, retried with back-off.
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ _PERMISSION_CODES = (3, 10, *range(200, 300), 3910, 3911, 3913)
 # The one table from Meta's codes to classes. Keys are codes, or (code, subcode) pairs that
 # override the code, or (None, subcode) pairs that apply whatever the code (token subcodes).
 ERROR_CLASSES: dict[int | tuple[int | None, int], type[GraphError]] = {
-    1: TransientError,
+    1: TransientError,  # incl. (1, 99) "An unknown error occurred"
     2: TransientError,
     3912: TransientError,
     3919: TransientError,
@@ -242,7 +243,6 @@ ERROR_CLASSES: dict[int | tuple[int | None, int], type[GraphError]] = {
     3965: CapReachedError,
     368: PolicyBlockedError,
     100: BadRequestError,
-    (1, 99): ReduceDataError,
     (100, 33): NotFoundError,
     803: NotFoundError,
 }

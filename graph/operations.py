@@ -9,6 +9,7 @@ complete listing may mark missing rows as removed).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -44,24 +45,28 @@ N = TypeVar("N")
 BUSINESS_FIELDS = (
     "id,name,verification_status,two_factor_type,timezone_id,vertical,created_time,link"
 )
-_ACCESS = "permitted_tasks,access_type,access_status"
 _OWNER = "owner_business{id,name}"
 
-# Fields per asset kind. The access fields come back on owned and client edges alike (DOMAIN 9).
+# Fields per asset kind: only the node's own fields (SDK adobjects/adaccount.py, page.py,
+# adspixel.py, productcatalog.py, application.py, instagrambusinessasset.py,
+# customconversion.py `class Field`). No asset node has access_type / access_status: which
+# edge listed an asset tells owner from client, and Meta refuses the whole request over one
+# nonexisting field.
 ASSET_FIELDS: dict[str, str] = {
-    "ad_account": f"id,account_id,name,account_status,currency,timezone_name,{_OWNER},{_ACCESS}",
-    "page": f"id,name,category,verification_status,{_OWNER},{_ACCESS}",
-    "pixel": f"id,name,{_OWNER},last_fired_time,is_unavailable,{_ACCESS}",
-    "catalog": f"id,name,vertical,product_count,{_OWNER},{_ACCESS}",
-    "app": f"id,name,category,link,{_ACCESS}",
-    # The listing holds sets shared with the business too: the owner tells them apart.
+    "ad_account": f"id,account_id,name,account_status,currency,timezone_name,{_OWNER}",
+    "page": f"id,name,category,verification_status,{_OWNER}",
+    "pixel": f"id,name,{_OWNER},last_fired_time,is_unavailable",
+    "catalog": f"id,name,vertical,product_count,{_OWNER}",
+    "app": "id,name,category,link",
+    # Legacy: no longer read under v25 (the edge left the SDK in v20); rows already stored stay.
     "offline_event_set": "id,name,description,business{id,name}",
-    "instagram_account": f"id,username,{_ACCESS}",
+    # InstagramBusinessAsset, the grantable and shareable Instagram node (not IGUser).
+    "instagram_account": "id,ig_user_id,ig_username",
     "custom_conversion": "id,name,account_id,custom_event_type,pixel{id},is_archived",
 }
 
-# (kind, relation) -> business edge. Offline event sets are legacy and owned-only (DOMAIN 8);
-# custom conversions are listed through ad accounts (iter_custom_conversions) or asset groups.
+# (kind, relation) -> business edge (SDK adobjects/business.py `endpoint=`). Custom
+# conversions are listed through ad accounts (iter_custom_conversions) or asset groups.
 ASSET_EDGES: dict[tuple[str, str], str] = {
     ("ad_account", "owned"): "owned_ad_accounts",
     ("ad_account", "client"): "client_ad_accounts",
@@ -73,9 +78,31 @@ ASSET_EDGES: dict[tuple[str, str], str] = {
     ("catalog", "client"): "client_product_catalogs",
     ("app", "owned"): "owned_apps",
     ("app", "client"): "client_apps",
-    ("offline_event_set", "owned"): "offline_conversion_data_sets",
-    ("instagram_account", "owned"): "owned_instagram_accounts",
+    ("instagram_account", "owned"): "owned_instagram_assets",
+    ("instagram_account", "client"): "client_instagram_assets",
 }
+
+# Fields an edge adds to each node it lists (Meta's reference "Business Client Ad Accounts",
+# "Business Client Pages", "Business Client Pixels": "The following fields will be added to
+# each node that is returned: permitted_tasks"). Owned edges add nothing.
+EDGE_ADDED_FIELDS: dict[str, str] = {
+    "client_ad_accounts": "permitted_tasks",
+    "client_pages": "permitted_tasks",
+    "client_pixels": "permitted_tasks",
+}
+
+
+def asset_listing_fields(kind: str, relation: str) -> str:
+    """The `fields` a listing of `kind` assets through `relation`'s edge asks for."""
+    base = ASSET_FIELDS[kind]
+    added = EDGE_ADDED_FIELDS.get(ASSET_EDGES.get((kind, relation), ""))
+    return f"{base},{added}" if added else base
+
+
+def edge_lists_tasks(edge: str) -> bool:
+    """Whether an asset listing carries the business's permitted tasks on each asset."""
+    return "permitted_tasks" in EDGE_ADDED_FIELDS.get(edge, "")
+
 
 # (kind, relation) -> (edge, key of the asset inside each request item).
 PENDING_EDGES: dict[tuple[str, str], tuple[str, str]] = {
@@ -86,8 +113,10 @@ PENDING_EDGES: dict[tuple[str, str], tuple[str, str]] = {
     ("app", "client"): ("pending_client_apps", "application"),
 }
 
+# SDK adobjects/businessassetgroup.py: read endpoints, never method names
+# (`get_contained_ad_accounts` reads `endpoint='/contained_adaccounts'`).
 GROUP_EDGES: dict[str, str] = {
-    "ad_account": "contained_ad_accounts",
+    "ad_account": "contained_adaccounts",
     "page": "contained_pages",
     "pixel": "contained_pixels",
     "catalog": "contained_product_catalogs",
@@ -96,18 +125,24 @@ GROUP_EDGES: dict[str, str] = {
 }
 GROUP_ASSET_FIELDS = "id,name"
 
+# AssignedUser (SDK adobjects/assigneduser.py: business, id, name, user_type) plus what the
+# asset's assigned_users edge adds (reference "Ad Account, Assigned Users": tasks,
+# permitted_tasks).
 ASSIGNED_USER_FIELDS = "id,name,user_type,tasks,permitted_tasks"
-GROUP_USER_FIELDS = (
-    "id,name,user_type,adaccount_tasks,page_tasks,pixel_tasks,offline_conversion_data_set_tasks"
-)
+# A group's assigned_users edge lists AssignedUser only (SDK businessassetgroup.py
+# get_assigned_users -> AssignedUser): who is on the group, not with which tasks.
+GROUP_USER_FIELDS = "id,name,user_type"
+# The per-kind tasks are on the person side: GET /{system user | business user}/
+# assigned_business_asset_groups lists BusinessAssetGroup (SDK systemuser.py, businessuser.py)
+# and adds adaccount_tasks, page_tasks, pixel_tasks, offline_conversion_data_set_tasks to each
+# node (reference "System User Assigned Business Asset Groups").
+PERSON_GROUP_FIELDS = "id,adaccount_tasks,page_tasks,pixel_tasks"
 AGENCY_FIELDS = "id,name,access_status,permitted_tasks"
 BUSINESS_USER_FIELDS = "id,name,email,role,first_name,last_name"
 PENDING_USER_FIELDS = "id,email,role,status,expiration_time,invite_link"
 SYSTEM_USER_FIELDS = "id,name,role,created_time"
 
-_ASSET_CORE = frozenset(
-    {"id", "name", "owner_business", "business", "access_type", "access_status", "permitted_tasks"}
-)
+_ASSET_CORE = frozenset({"id", "name", "owner_business", "business", "permitted_tasks"})
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -129,15 +164,14 @@ def parse_asset(row: Mapping[str, Any], kind: str) -> AssetNode | None:
     if asset_id is None:
         return None
     owner_id, owner_name = _ref(row.get("owner_business") or row.get("business"))
-    name = text(row.get("name")) or text(row.get("username")) or text(row.get("ig_username"))
+    # InstagramBusinessAsset has no name: its Instagram username is what people recognise.
+    name = text(row.get("name")) or text(row.get("ig_username"))
     return AssetNode(
         id=asset_id,
         kind=kind,
         name=name or "",
         owner_business_id=owner_id,
         owner_business_name=owner_name,
-        access_type=text(row.get("access_type")),
-        access_status=text(row.get("access_status")),
         permitted_tasks=str_tuple(row.get("permitted_tasks")),
         extra={k: v for k, v in row.items() if k not in _ASSET_CORE},
     )
@@ -305,7 +339,10 @@ def iter_asset_pages(
     if edge is None:
         raise ValueError(f"No business edge lists {relation} {kind} assets")
     return _pages(
-        client, f"/{business_id}/{edge}", ASSET_FIELDS[kind], lambda r: parse_asset(r, kind)
+        client,
+        f"/{business_id}/{edge}",
+        asset_listing_fields(kind, relation),
+        lambda r: parse_asset(r, kind),
     )
 
 
@@ -394,7 +431,8 @@ def iter_system_users(client: GraphClient, business_id: str) -> Iterator[SystemU
 
 
 def iter_client_pages(client: GraphClient, business_id: str) -> Iterator[Page[RelatedBusinessNode]]:
-    return _pages(client, f"/{business_id}/clients", "id,name,access_status", _related)
+    # Business has no access_status field (SDK adobjects/business.py `class Field`).
+    return _pages(client, f"/{business_id}/clients", "id,name", _related)
 
 
 def iter_clients(client: GraphClient, business_id: str) -> Iterator[RelatedBusinessNode]:
@@ -459,6 +497,46 @@ def iter_group_assigned_users(
     client: GraphClient, group_id: str, business_id: str
 ) -> Iterator[AssignedUserNode]:
     return _items(iter_group_assigned_user_pages(client, group_id, business_id))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTasksNode:
+    """One asset group a person or system user is on, with their tasks per asset kind
+    (`adaccount`, `page`, `pixel`: the `*_tasks` fields without the suffix)."""
+
+    group_id: str
+    tasks_by_kind: dict[str, tuple[str, ...]]
+
+
+def _group_tasks(row: Mapping[str, Any]) -> GroupTasksNode | None:
+    group_id = _id(row)
+    if group_id is None:
+        return None
+    return GroupTasksNode(
+        group_id=group_id,
+        tasks_by_kind={
+            key.removesuffix("_tasks"): str_tuple(value)
+            for key, value in row.items()
+            if key.endswith("_tasks")
+        },
+    )
+
+
+def read_assigned_asset_groups(
+    client: GraphClient, user_ids: Iterable[str]
+) -> dict[str, list[GroupTasksNode] | GraphError]:
+    """The asset groups each business user or system user is on, with their per-kind tasks:
+    `GET /{user}/assigned_business_asset_groups` (reference "System User Assigned Business
+    Asset Groups", "Business User Assigned Business Asset Groups"), one batch item per user."""
+    limit = client.config.page_size
+    return _batched_listing(
+        client,
+        user_ids,
+        lambda u: _relative(
+            f"{u}/assigned_business_asset_groups", fields=PERSON_GROUP_FIELDS, limit=limit
+        ),
+        _group_tasks,
+    )
 
 
 # --- per-asset reads through batch -------------------------------------------------------------
@@ -555,16 +633,21 @@ def read_custom_conversions(
 def assign_user(
     client: GraphClient, asset_id: str, user_id: str, tasks: Sequence[str], business_id: str
 ) -> None:
-    """Set a user's full task list on an asset (Meta replaces the list: send the whole set)."""
-    client.post(
-        f"/{asset_id}/assigned_users",
-        {"user": user_id, "tasks": list(tasks), "business": business_id},
-        idempotent=True,
-    )
+    """Set a user's full task list on an asset (Meta replaces the list: send the whole set).
+
+    The SDK's create_assigned_user takes `user` and `tasks` (adobjects/page.py, adspixel.py,
+    productcatalog.py, instagrambusinessasset.py, adaccount.py); only for an ad account does
+    Meta's guide "System User Permissions" also send `business`."""
+    data: dict[str, Any] = {"user": user_id, "tasks": list(tasks)}
+    if asset_id.startswith("act_"):
+        data["business"] = business_id
+    client.post(f"/{asset_id}/assigned_users", data, idempotent=True)
 
 
 def remove_user(client: GraphClient, asset_id: str, user_id: str, business_id: str) -> None:
-    client.delete(f"/{asset_id}/assigned_users", {"user": user_id, "business": business_id})
+    """`DELETE /{asset}/assigned_users` takes `user` only (SDK delete_assigned_users); the
+    user id is business-scoped, so it names the business. Pixels have no such DELETE."""
+    client.delete(f"/{asset_id}/assigned_users", {"user": user_id})
 
 
 def share_with_agency(
@@ -704,27 +787,109 @@ def _required_token(body: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """One business edge as the sync reads it: its fields and how to parse its rows."""
+    """One business edge as the sync reads it: its fields and how to parse its rows, and the
+    Graph node type of its rows (to tell which listing a refused field belongs to)."""
 
     edge: str
     fields: str
     parse: Callable[[Mapping[str, Any]], Any]
+    node_type: str = ""
+
+
+# Graph node type of each asset kind (SDK adobjects class names), as Meta names them in errors.
+NODE_TYPES: dict[str, str] = {
+    "ad_account": "AdAccount",
+    "page": "Page",
+    "pixel": "AdsPixel",
+    "catalog": "ProductCatalog",
+    "app": "Application",
+    "instagram_account": "InstagramBusinessAsset",
+    "custom_conversion": "CustomConversion",
+}
+
+_NONEXISTING = re.compile(
+    r"nonexisting field \((?P<name>[A-Za-z0-9_]+)\)(?: on node type \((?P<node>[A-Za-z0-9_]+)\))?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """What Meta said it does not serve: a field or edge `name` on `node_type` (when named)."""
+
+    name: str | None
+    node_type: str | None
+
+
+def withdrawn_refusal(err: GraphError) -> Refusal | None:
+    """A refusal meaning "Meta does not serve this (any more)": `(#100) Tried accessing
+    nonexisting field (X) on node type (Y)`, or `(#100, subcode 33) Unsupported get request`.
+    None for any other error (a bad parameter, a permission, a token...)."""
+    if err.code != 100:
+        return None
+    match = _NONEXISTING.search(err.message or "")
+    if match:
+        return Refusal(match.group("name"), match.group("node"))
+    if err.subcode == 33:
+        return Refusal(None, None)
+    return None
+
+
+def listings_refused(listings: Iterable[Listing], refusal: Refusal) -> list[Listing]:
+    """The listings a refusal of the combined read names: the edge itself, or the listings
+    whose rows are of the named node type and ask for the named field."""
+    listings = list(listings)
+    if refusal.name is None:
+        return []
+    by_edge = [x for x in listings if x.edge == refusal.name]
+    if by_edge:
+        return by_edge
+    return [
+        x
+        for x in listings
+        if refusal.name in _field_names(x.fields)
+        and (refusal.node_type is None or x.node_type == refusal.node_type)
+    ]
+
+
+def _field_names(fields: str) -> set[str]:
+    """Every field name in a `fields` value, nested ones included (`owner_business{id,name}`)."""
+    return set(re.findall(r"[A-Za-z0-9_]+", re.sub(r"\.[a-z_]+\([^)]*\)", "", fields)))
 
 
 def business_listings() -> dict[str, Listing]:
     """Every business-level listing a full sync reads, keyed by edge name."""
     listings: dict[str, Listing] = {}
-    for (kind, _relation), edge in ASSET_EDGES.items():
-        listings[edge] = Listing(edge, ASSET_FIELDS[kind], lambda r, k=kind: parse_asset(r, k))
+    for (kind, relation), edge in ASSET_EDGES.items():
+        listings[edge] = Listing(
+            edge,
+            asset_listing_fields(kind, relation),
+            lambda r, k=kind: parse_asset(r, k),
+            NODE_TYPES[kind],
+        )
     for (kind, relation), (edge, key) in PENDING_EDGES.items():
-        listings[edge] = Listing(edge, f"id,{key}{{id,name}}", _pending_parser(kind, relation, key))
-    listings["business_users"] = Listing("business_users", BUSINESS_USER_FIELDS, _business_user)
-    listings["pending_users"] = Listing("pending_users", PENDING_USER_FIELDS, _pending_user)
-    listings["system_users"] = Listing("system_users", SYSTEM_USER_FIELDS, _system_user)
-    listings["clients"] = Listing("clients", "id,name,access_status", _related)
-    listings["agencies"] = Listing("agencies", "id,name", _related)
+        listings[edge] = Listing(
+            edge,
+            f"id,{key}{{id,name}}",
+            _pending_parser(kind, relation, key),
+            "BusinessAdAccountRequest"
+            if kind == "ad_account"
+            else "BusinessPageRequest"
+            if kind == "page"
+            else "BusinessApplicationRequest",
+        )
+    listings["business_users"] = Listing(
+        "business_users", BUSINESS_USER_FIELDS, _business_user, "BusinessUser"
+    )
+    listings["pending_users"] = Listing(
+        "pending_users", PENDING_USER_FIELDS, _pending_user, "BusinessRoleRequest"
+    )
+    listings["system_users"] = Listing(
+        "system_users", SYSTEM_USER_FIELDS, _system_user, "SystemUser"
+    )
+    listings["clients"] = Listing("clients", "id,name", _related, "Business")
+    listings["agencies"] = Listing("agencies", "id,name", _related, "Business")
     listings["business_asset_groups"] = Listing(
-        "business_asset_groups", "id,name,owner_business", _group
+        "business_asset_groups", "id,name,owner_business", _group, "BusinessAssetGroup"
     )
     return listings
 
@@ -787,6 +952,8 @@ def continue_pages(client: GraphClient, listing: Listing, first: FirstPage) -> I
 
 # --- app roles ---------------------------------------------------------------------------------
 
+APP_ROLE_FIELDS = "app_id,user,role"
+
 
 @dataclass(frozen=True, slots=True)
 class AppRoleNode:
@@ -807,7 +974,7 @@ def iter_app_role_pages(client: GraphClient, app_id: str) -> Iterator[Page[AppRo
 
     `GET /{app-id}/roles` requires an app access token (`{app_id}|{app_secret}`): the client
     must have been made with one."""
-    return _pages(client, f"/{app_id}/roles", "app_id,user,role", _app_role)
+    return _pages(client, f"/{app_id}/roles", APP_ROLE_FIELDS, _app_role)
 
 
 def remove_client(client: GraphClient, agency_business_id: str, client_business_id: str) -> None:

@@ -55,8 +55,8 @@ class AssetNode:
     name: str
     owner_business_id: str | None = None
     owner_business_name: str | None = None
-    access_type: str | None = None  # OWNER / AGENCY
-    access_status: str | None = None  # CONFIRMED / PENDING / ...
+    # What the listing edge added (client_ad_accounts, client_pages, client_pixels); the edge
+    # itself says owner or client: no asset node has access_type / access_status.
     permitted_tasks: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -189,7 +189,7 @@ def too_much_data() -> GraphError:
     return GraphError(
         1,
         "Please reduce the amount of data you're asking for, then retry your request",
-        subcode=99,
+        # Code 1 without a subcode: (1, 99) is Meta's generic "An unknown error occurred".
         is_transient=False,
     )
 

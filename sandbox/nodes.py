@@ -31,9 +31,9 @@ DEFAULT_FIELDS: dict[str, list[str]] = {
     "pixel": ["id"],
     "catalog": ["id"],
     "app": ["id", "name"],
-    "offline_event_set": ["id"],
     "custom_conversion": ["id"],
     "instagram_account": ["id"],
+    "ig_user": ["id"],
     "business_user": ["id", "name"],
     "system_user": ["id", "name"],
     "person": ["id", "name"],
@@ -45,35 +45,30 @@ DEFAULT_FIELDS: dict[str, list[str]] = {
 }
 
 # Documented fields the sandbox does not model (DOMAIN §1.1, §1.3, §3).
+# No asset node has access_type / access_status (SDK adobjects/*.py `class Field`); an edge
+# adds permitted_tasks, tasks, access_status to the rows it lists, never to the node.
 KNOWN_FIELDS: dict[str, set[str]] = {
     "business": {"created_by", "updated_by", "primary_page", "profile_picture_uri",
                  "vertical_id", "payment_account_id", "extended_updated_time",
                  "block_offline_analytics", "user_access_expire_time",
-                 "whatsapp_business_manager_messaging_limit", "access_status",
-                 "permitted_tasks", "access_requested_time", "access_updated_time"},
+                 "whatsapp_business_manager_messaging_limit"},
     "ad_account": {"disable_reason", "owner", "amount_spent", "spend_cap", "balance",
                    "funding_source", "user_tasks", "capabilities", "end_advertiser",
-                   "media_agency", "partner", "is_personal", "user_access_expire_time",
-                   "permitted_tasks", "access_type", "access_status"},
+                   "media_agency", "partner", "is_personal", "user_access_expire_time"},
     "page": {"link", "username", "is_published", "is_owned", "instagram_business_account",
              "connected_instagram_account", "has_transitioned_to_new_page_experience",
-             "fan_count", "followers_count", "access_token", "tasks", "permitted_tasks",
-             "access_type", "access_status"},
+             "fan_count", "followers_count", "access_token"},
     "pixel": {"code", "creator", "owner_ad_account", "is_crm", "is_consolidated_container",
               "data_use_setting", "enable_automatic_matching", "automatic_matching_fields",
-              "first_party_cookie_status", "user_access_expire_time", "permitted_tasks",
-              "access_type", "access_status"},
-    "catalog": {"feed_count", "is_catalog_segment", "is_local_catalog", "da_display_settings",
-                "user_access_expire_time", "permitted_tasks", "access_type", "access_status"},
+              "first_party_cookie_status"},
+    "catalog": {"feed_count", "is_catalog_segment", "is_local_catalog", "da_display_settings"},
     "app": {"namespace", "app_type", "company", "app_domains", "privacy_policy_url",
-            "supported_platforms", "restrictions", "permitted_tasks", "access_type",
-            "access_status"},
-    "offline_event_set": {"business", "event_stats", "is_restricted_use", "valid_entries",
-                          "permitted_tasks", "access_type", "access_status"},
+            "supported_platforms", "restrictions"},
     "custom_conversion": {"pixel", "rule", "event_source_type", "default_conversion_value",
                           "is_unavailable", "first_fired_time", "last_fired_time",
                           "retention_days", "data_sources", "description"},
-    "instagram_account": {"profile_pic", "permitted_tasks", "access_type", "access_status"},
+    "instagram_account": set(),
+    "ig_user": {"profile_picture_url", "name", "biography", "followers_count", "ig_id"},
     "business_user": {"title", "finance_permission", "ip_permission", "pending_email",
                       "two_fac_status", "business_role_request", "marked_for_removal",
                       "tasks", "invited_user_type"},
@@ -81,11 +76,8 @@ KNOWN_FIELDS: dict[str, set[str]] = {
     "person": {"first_name", "last_name", "client_business_id"},
     "invitation": {"created_by", "updated_by", "updated_time", "expiry_time", "finance_role",
                    "ip_role", "invited_user_type"},
-    "asset_group": {"adaccount_tasks", "page_tasks", "pixel_tasks",
-                    "offline_conversion_data_set_tasks", "catalog_tasks",
-                    "instagram_account_tasks"},
-    "assigned_user": {"adaccount_tasks", "page_tasks", "pixel_tasks",
-                      "offline_conversion_data_set_tasks"},
+    "asset_group": set(),
+    "assigned_user": set(),
     "asset_request": set(),
     "app_role": set(),
 }  # fmt: skip
@@ -115,25 +107,13 @@ def business_row(world: World, biz: Business) -> dict[str, Any]:
     return row
 
 
-def access_fields(world: World, asset: Asset, viewer_id: str | None) -> dict[str, Any]:
-    """``permitted_tasks``/``access_type``/``access_status`` as seen by one business."""
-    if viewer_id is None:
-        return {}
-    if viewer_id == asset.owner_id:
-        vocab = world.config.task_vocabulary.get(asset.kind, [])
-        return {"access_type": "OWNER", "access_status": "CONFIRMED", "permitted_tasks": vocab}
-    access = asset.access.get(viewer_id)
-    if access is None:
-        return {}
-    return {
-        "access_type": access.access_type,
-        "access_status": access.status,
-        "permitted_tasks": list(access.permitted_tasks),
-    }
-
-
 def asset_row(world: World, asset: Asset, viewer_id: str | None = None) -> dict[str, Any]:
+    """The node's own fields. ``viewer_id`` (the business seeing it) is kept for callers; what
+    an edge adds for that business (permitted_tasks, tasks) the edge adds itself."""
     owner = world.businesses.get(asset.owner_id)
+    if asset.kind in ("instagram_account", "ig_user"):
+        # InstagramBusinessAsset: id, ig_user_id, ig_username; IGUser: id, username, ...
+        return {"id": asset.id, **asset.fields, "__obj__": asset}
     row: dict[str, Any] = {"id": asset.id, "name": asset.name}
     if asset.kind != "custom_conversion":
         row["owner_business"] = ref(owner)
@@ -152,11 +132,7 @@ def asset_row(world: World, asset: Asset, viewer_id: str | None = None) -> dict[
         if pixel is not None:
             row["pixel"] = {"id": pixel.id}
         row["business"] = ref(owner)
-    if asset.kind == "instagram_account":
-        row["ig_username"] = fields.get("username")
-        row["ig_user_id"] = asset.id
     row.update(fields)
-    row.update(access_fields(world, asset, viewer_id))
     row["__obj__"] = asset
     return row
 

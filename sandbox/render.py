@@ -18,6 +18,7 @@ from .context import Ctx
 from .fields import FieldSpec, serialize
 from .nodes import DEFAULT_FIELDS, KNOWN_FIELDS
 from .registry import EDGES, NODE_READERS
+from .schema import validate as schema_check
 from .world import NODE_TYPES
 
 PAGING_PARAMS = ("after", "before", "limit")
@@ -62,6 +63,8 @@ def select(ctx: Ctx, row: dict[str, Any], kind: str, specs: list[FieldSpec] | No
     out: dict[str, Any] = {}
     for spec in wanted:
         name = spec.name
+        if ctx.world.is_withdrawn(kind, name):  # a field Meta no longer serves (world setting)
+            raise errors.nonexisting_field(name, NODE_TYPES.get(kind, kind))
         if name in row and not name.startswith("__"):
             value = row[name]
             if callable(value):
@@ -71,10 +74,20 @@ def select(ctx: Ctx, row: dict[str, Any], kind: str, specs: list[FieldSpec] | No
             if spec.children is not None and isinstance(value, dict):
                 value = {c.name: value[c.name] for c in spec.children if c.name in value}
             out[name] = value
-        elif obj is not None and (kind, name, "GET") in EDGES:
+        elif (
+            obj is not None
+            and (kind, name, "GET") in EDGES
+            and not ctx.world.is_withdrawn(kind, name)
+        ):
             out[name] = nested_edge(ctx, obj, kind, spec)
-        elif specs is None or name in KNOWN_FIELDS.get(kind, set()):
-            continue  # documented but not modeled (or a default absent here): omitted
+        elif (
+            specs is None
+            or ctx.extra.get("schema_checked")
+            or name in KNOWN_FIELDS.get(kind, set())
+        ):
+            # Meta has it (the request passed the schema) but the sandbox does not model it,
+            # or a default absent here: omitted, as Meta omits fields without a value.
+            continue
         else:
             raise errors.nonexisting_field(name, NODE_TYPES.get(kind, kind))
     # Graph always returns the id of a node, even when not asked for.
@@ -84,6 +97,11 @@ def select(ctx: Ctx, row: dict[str, Any], kind: str, specs: list[FieldSpec] | No
 
 
 def render_node(ctx: Ctx, obj: Any, kind: str, specs: list[FieldSpec] | None) -> dict:
+    node_type = NODE_TYPES.get(kind)
+    fields = ctx.params.get("fields")
+    if node_type is not None and schema_check.check_node_call(node_type, obj.id, "GET", fields):
+        # ``ids=`` reads come here directly: one refused object refuses the whole request.
+        ctx.extra["schema_checked"] = True
     row = NODE_READERS[kind](ctx, obj)
     row.setdefault("__obj__", obj)
     return select(ctx, row, kind, specs)

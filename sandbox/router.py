@@ -12,6 +12,8 @@ from .auth import authenticate, verify_proof  # noqa: F401  (re-exported)
 from .context import Ctx
 from .errors import GraphError
 from .registry import EDGES, NODE_WRITERS, TOP_LEVEL
+from .schema import validate
+from .world import NODE_TYPES
 
 
 @dataclass
@@ -82,7 +84,18 @@ def route(ctx: Ctx) -> Any:
     ctx.usage_business_id = _usage_business(ctx, obj, kind)
     _check_quota(ctx)
 
+    node_type = NODE_TYPES.get(kind)
+    if parts[0] == "me" and kind == "system_user":
+        # GUESS: `/me` is the token's User, system users included (SDK adobjects/user.py
+        # carries the /me edges: accounts, businesses, access_tokens, applications).
+        node_type = "User"
+    fields = ctx.params.get("fields") if ctx.method == "GET" else None
     if len(parts) == 1:
+        # What Meta's schema refuses is refused before anything runs (sandbox.schema.validate).
+        if node_type is not None and validate.check_node_call(
+            node_type, parts[0], ctx.method, fields
+        ):
+            ctx.extra["schema_checked"] = True
         if ctx.method == "GET":
             access.check(ctx, obj, kind, node_read=True)
             return render.render_node(ctx, obj, kind, ctx.fields())
@@ -96,6 +109,12 @@ def route(ctx: Ctx) -> Any:
     if len(parts) > 2:
         raise errors.unknown_path("/".join(parts[2:]))
     name = parts[1]
+    if world.is_withdrawn(kind, name):  # an edge Meta no longer serves (world setting)
+        raise errors.nonexisting_field(name, render.NODE_TYPES.get(kind, kind))
+    if node_type is not None and validate.check_edge_call(
+        node_type, parts[0], name, ctx.method, fields
+    ):
+        ctx.extra["schema_checked"] = True
     edge = EDGES.get((kind, name, ctx.method))
     if edge is None:
         if any(k[0] == kind and k[1] == name for k in EDGES):

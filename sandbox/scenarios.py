@@ -51,7 +51,6 @@ AGENCY_GRANTS = {
     "pixel": ["ADVERTISE", "ANALYZE", "UPLOAD"],
     "catalog": ["ADVERTISE", "MANAGE"],
     "instagram_account": ["ADVERTISE", "ANALYZE", "CONTENT"],
-    "offline_event_set": ["VIEW", "UPLOAD"],
     "app": [],  # apps carry no agency tasks; sharing makes them show in client_apps
 }
 
@@ -188,7 +187,9 @@ def _client_assets(world: World, client: Business, short: str) -> dict[str, list
         )
         for i, s in ((1, ""), (2, "_deals"))
     ]
-    made["offline_event_set"] = [world.add_asset("offline_event_set", client.id, f"{short} Stores")]
+    # Offline (in-store) events go to a dataset, i.e. a pixel, since the Offline Conversions
+    # API was discontinued (SDK v20 dropped Business.offline_conversion_data_sets).
+    made["pixel"].append(world.add_asset("pixel", client.id, f"{short} Stores (offline events)"))
     made["app"] = [world.add_app(client.id, f"{short} Shop App", "standard")]
     made["custom_conversion"] = [
         world.add_asset(
@@ -328,11 +329,10 @@ def _agency_tasks(kind: str, rng: random.Random) -> list[str]:
 KIND_WEIGHTS = [
     ("ad_account", 30),
     ("page", 20),
-    ("pixel", 12),
+    ("pixel", 17),  # incl. datasets for offline events
     ("instagram_account", 10),
     ("custom_conversion", 10),
     ("catalog", 8),
-    ("offline_event_set", 5),
     ("app", 5),
 ]
 

@@ -45,15 +45,13 @@ IMPLIED: dict[str, dict[str, list[str]]] = {
     },
 }
 
-# Asset-group assigned_users params -> asset kind whose vocabulary validates them (SDK
-# BusinessAssetGroup.create_assigned_user). catalog/instagram params are GUESSES kept for symmetry.
+# Asset-group assigned_users params -> asset kind whose vocabulary validates them: exactly the
+# SDK's BusinessAssetGroup.create_assigned_user params (no catalog or Instagram ones).
 GROUP_TASK_PARAMS: dict[str, str] = {
     "adaccount_tasks": "ad_account",
     "page_tasks": "page",
     "pixel_tasks": "pixel",
     "offline_conversion_data_set_tasks": "offline_event_set",
-    "catalog_tasks": "catalog",
-    "instagram_account_tasks": "instagram_account",
 }
 
 

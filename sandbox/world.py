@@ -34,15 +34,21 @@ from typing import Any
 from . import tasks as task_rules
 from .usage import UsageTracker
 
+# Each kind is one Graph node type. Instagram is two: the IGUser (the account itself, listed by
+# `owned_instagram_accounts`, no assigned_users or agencies edge) and the InstagramBusinessAsset
+# (`id, ig_user_id, ig_username`, listed by `owned_instagram_assets` / `client_instagram_assets`,
+# with assigned_users and agencies): SDK adobjects/iguser.py, instagrambusinessasset.py.
+# Offline events live in datasets (pixels): Business has no offline_conversion_data_sets edge
+# since SDK v20, so the world holds no offline event sets.
 ASSET_KINDS = (
     "ad_account",
     "page",
     "pixel",
     "catalog",
     "app",
-    "offline_event_set",
     "custom_conversion",
     "instagram_account",
+    "ig_user",
 )
 
 # Graph node type names, used in Meta-style error messages.
@@ -53,9 +59,9 @@ NODE_TYPES = {
     "pixel": "AdsPixel",
     "catalog": "ProductCatalog",
     "app": "Application",
-    "offline_event_set": "OfflineConversionDataSet",
     "custom_conversion": "CustomConversion",
     "instagram_account": "InstagramBusinessAsset",
+    "ig_user": "IGUser",
     "business_user": "BusinessUser",
     "system_user": "SystemUser",
     "person": "User",
@@ -80,10 +86,15 @@ def meta_time(ts: float) -> str:
 class WorldConfig:
     page_size_default: int = 25
     # Limits above the cap are silently clamped; above ``too_much_data_limit`` Meta answers
-    # 1/99 "reduce the amount of data". Meta documents neither number (DOMAIN §7.1 UNCONFIRMED).
+    # code 1 "Please reduce the amount of data" (no subcode; 1/99 is Meta's "An unknown error
+    # occurred"). Meta documents neither number (DOMAIN §7.1 UNCONFIRMED).
     page_size_cap: int = 500
     too_much_data_limit: int = 1000
     too_much_data_by_edge: dict[str, int] = field(default_factory=dict)
+    # Edges or fields Meta no longer serves, per node kind (e.g. {"business": {"owned_pixels"}},
+    # {"pixel": {"last_fired_time"}}): asked for, they are answered as Meta answers a field or
+    # edge that does not exist (a test's way to make Meta withdraw one between two syncs).
+    withdrawn_edges: dict[str, set[str]] = field(default_factory=dict)
     # app access level -> (system users, admin system users)  (DOMAIN decision 3)
     su_caps: dict[str, tuple[int, int]] = field(
         default_factory=lambda: {"standard": (1, 1), "advanced": (10, 1)}
@@ -369,6 +380,12 @@ class World:
             asset.fields.update(self._default_fields(kind, raw))
             asset.fields.update(fields)
             self.assets[asset.id] = asset
+            if kind == "instagram_account":
+                # The grantable InstagramBusinessAsset stands for an Instagram account (IGUser).
+                username = asset.fields.pop("username", None) or f"ig_{raw[-6:]}"
+                ig_user = self.add_asset("ig_user", owner_id, name, username=username)
+                asset.fields["ig_user_id"] = ig_user.id
+                asset.fields["ig_username"] = username
             return asset
 
     def _default_fields(self, kind: str, raw_id: str) -> dict[str, Any]:
@@ -386,11 +403,9 @@ class World:
             return {"is_unavailable": False, "last_fired_time": meta_time(self._epoch)}
         if kind == "catalog":
             return {"vertical": "commerce", "product_count": self._rng.randint(0, 5000)}
-        if kind == "offline_event_set":
-            return {"description": "Legacy offline event set (read-only)"}
         if kind == "custom_conversion":
             return {"custom_event_type": "PURCHASE", "is_archived": False}
-        if kind == "instagram_account":
+        if kind == "ig_user":
             return {"username": f"ig_{raw_id[-6:]}"}
         return {}
 
@@ -586,6 +601,16 @@ class World:
                 stored[param] = task_rules.expand(kind, tasks)
             group.users[user_id] = stored
 
+    def withdraw_edge(self, node_kind: str, edge_name: str) -> None:
+        """Make Meta stop serving an edge (or a field) on a node kind, as a new Graph version
+        does; e.g. ``withdraw_edge("business", "owned_pixels")``."""
+        with self.lock:
+            self.config.withdrawn_edges.setdefault(node_kind, set()).add(edge_name)
+
+    def is_withdrawn(self, node_kind: str, edge_name: str) -> bool:
+        with self.lock:
+            return edge_name in self.config.withdrawn_edges.get(node_kind, set())
+
     def set_two_factor_enforced(self, business_id: str, enforced: bool = True) -> None:
         with self.lock:
             self.businesses[business_id].two_factor_enforced = enforced
@@ -736,7 +761,8 @@ class World:
     def count(self, kind: str | None = None) -> int:
         with self.lock:
             if kind is None:
-                return len(self.assets)
+                # An IGUser comes with its InstagramBusinessAsset: one Instagram asset.
+                return sum(1 for a in self.assets.values() if a.kind != "ig_user")
             return sum(1 for a in self.assets.values() if a.kind == kind)
 
 

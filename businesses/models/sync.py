@@ -13,6 +13,8 @@ class SyncRun(models.Model):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
+        # Everything Meta served was read; some listing or field it no longer serves was not.
+        SUCCEEDED_WITH_WARNINGS = "with_warnings", "Succeeded with warnings"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped (another sync was running)"
         PAUSED = "paused", "Paused (throttled by Meta)"
@@ -44,6 +46,11 @@ class SyncRun(models.Model):
     held_back = models.TextField(
         blank=True, help_text="Removals not applied because they exceeded the safe share."
     )
+    warnings = models.TextField(
+        blank=True,
+        help_text="What the sync could not read because Meta no longer serves it (one a line); "
+        "rows read from it before are kept.",
+    )
 
     class Meta:
         ordering = ("-created_at",)
@@ -53,8 +60,17 @@ class SyncRun(models.Model):
             models.Index(fields=["status"], name="syncrun_status_idx"),
         ]
 
+    FINISHED = frozenset(
+        {Status.SUCCEEDED, Status.SUCCEEDED_WITH_WARNINGS, Status.FAILED, Status.SKIPPED}
+    )
+    SUCCESSFUL = frozenset({Status.SUCCEEDED, Status.SUCCEEDED_WITH_WARNINGS})
+
     def __str__(self) -> str:
         return f"Sync of {self.business.name} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def warning_lines(self) -> list[str]:
+        return [line for line in self.warnings.splitlines() if line.strip()]
 
     @property
     def duration_seconds(self) -> float | None:

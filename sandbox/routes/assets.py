@@ -22,7 +22,7 @@ def read_asset(ctx: Ctx, asset: Asset) -> dict[str, Any]:
     return asset_row(ctx.world, asset, viewer_business(ctx, asset))
 
 
-@node_writer("POST", *[k for k in ASSET_KINDS if k != "offline_event_set"])
+@node_writer("POST", *[k for k in ASSET_KINDS if k != "ig_user"])
 def update_asset(ctx: Ctx, asset: Asset) -> dict[str, Any]:
     if "name" in ctx.params:
         asset.name = ctx.req("name")
@@ -55,8 +55,18 @@ def list_assigned(ctx: Ctx, asset: Asset) -> list[dict[str, Any]]:
 
 @edge(ASSIGNABLE, "assigned_users", "POST")
 def assign_user(ctx: Ctx, asset: Asset) -> dict[str, Any]:
-    business_id = _assignment_business(ctx, asset)
     user_id = ctx.req("user")
+    if "business" in ctx.params:
+        business_id = _assignment_business(ctx, asset)
+    else:
+        # `user` is a business-scoped id: it names its business (SDK create_assigned_user
+        # takes only user and tasks).
+        business_id = ctx.world.member_business(user_id)
+        if business_id is None:
+            raise errors.param_error("Param user must be a valid user id")
+        require_member(ctx, business_id)
+        if business_id not in ctx.world.businesses_with_access(asset):
+            raise errors.permission_error("the business has no access to this asset")
     requested = ctx.list_param("tasks", required=True)
     expanded = task_rules.validate(asset.kind, requested, ctx.world.config.task_vocabulary)
     if ctx.world.member_business(user_id) != business_id:
@@ -156,16 +166,16 @@ def custom_conversions(ctx: Ctx, asset: Asset) -> list[dict[str, Any]]:
 
 # --- asset groups (DOMAIN §2.5) --------------------------------------------------------------
 
+# SDK adobjects/businessassetgroup.py `endpoint=` (one spelling each: `contained_adaccounts`;
+# `contained_instagram_accounts` lists IGUser nodes).
 CONTAINED = {
-    "contained_ad_accounts": "ad_account",
     "contained_adaccounts": "ad_account",
     "contained_pages": "page",
     "contained_pixels": "pixel",
     "contained_product_catalogs": "catalog",
     "contained_applications": "app",
     "contained_custom_conversions": "custom_conversion",
-    "contained_instagram_accounts": "instagram_account",
-    "contained_offline_conversion_data_sets": "offline_event_set",
+    "contained_instagram_accounts": "ig_user",
 }
 
 
@@ -218,18 +228,15 @@ for _name, _kind in CONTAINED.items():
 
 @edge("asset_group", "assigned_users", item="assigned_user")
 def group_users(ctx: Ctx, group: AssetGroup) -> list[dict[str, Any]]:
+    """AssignedUser nodes only (`business, id, name, user_type`, SDK assigneduser.py): the
+    per-kind tasks are read from the person side, `/{user}/assigned_business_asset_groups`."""
     biz = business_param(ctx)
     require_member(ctx, biz.id)
-    rows = []
-    for user_id, by_param in group.users.items():
-        if ctx.world.member_business(user_id) != biz.id:
-            continue
-        row = assignee_row(ctx.world, user_id)
-        for param, tasks in by_param.items():
-            row[param] = list(tasks)
-        row["tasks"] = sorted({t for tasks in by_param.values() for t in tasks})
-        rows.append(row)
-    return rows
+    return [
+        assignee_row(ctx.world, user_id)
+        for user_id in group.users
+        if ctx.world.member_business(user_id) == biz.id
+    ]
 
 
 @edge("asset_group", "assigned_users", "POST")

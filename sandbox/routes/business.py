@@ -11,16 +11,17 @@ from ..registry import edge, node_reader, node_writer
 from ..world import Asset, Business
 from .common import SUCCESS, asset_rows, business_param, require_member
 
-# edge suffix -> asset kind, for owned_* / client_* list edges
+# edge -> asset kind, for owned_* / client_* list edges (SDK adobjects/business.py `endpoint=`
+# and `target_class=`): `owned_instagram_accounts` lists IGUser nodes, `owned_instagram_assets`
+# and `client_instagram_assets` list InstagramBusinessAsset nodes.
 OWNED_EDGES = {
     "owned_ad_accounts": "ad_account",
     "owned_pages": "page",
     "owned_pixels": "pixel",
     "owned_product_catalogs": "catalog",
     "owned_apps": "app",
-    "owned_instagram_accounts": "instagram_account",
+    "owned_instagram_accounts": "ig_user",
     "owned_instagram_assets": "instagram_account",
-    "instagram_accounts": "instagram_account",
 }
 CLIENT_EDGES = {
     "client_ad_accounts": "ad_account",
@@ -30,6 +31,9 @@ CLIENT_EDGES = {
     "client_apps": "app",
     "client_instagram_assets": "instagram_account",
 }
+# Client edges that add the business's `permitted_tasks` to each node (reference "Business
+# Client Ad Accounts", "Business Client Pages", "Business Client Pixels").
+CLIENT_EDGES_WITH_TASKS = frozenset({"client_ad_accounts", "client_pages", "client_pixels"})
 # pending request edges: edge -> (asset kind, access type, key holding the asset in the item)
 PENDING_EDGES = {
     "pending_owned_ad_accounts": ("ad_account", "OWNER", "ad_account"),
@@ -81,7 +85,12 @@ def _register_owned(edge_name: str, kind: str) -> None:
 def _register_client(edge_name: str, kind: str) -> None:
     @edge("business", edge_name, item=kind)
     def _client(ctx: Ctx, biz: Business) -> list[dict[str, Any]]:
-        return _filter(ctx, asset_rows(ctx, ctx.world.shared_assets(biz.id, kind), biz.id))
+        assets = ctx.world.shared_assets(biz.id, kind)
+        rows = asset_rows(ctx, assets, biz.id)
+        if edge_name in CLIENT_EDGES_WITH_TASKS:
+            for row, asset in zip(rows, assets, strict=True):
+                row["permitted_tasks"] = list(asset.access[biz.id].permitted_tasks)
+        return _filter(ctx, rows)
 
 
 def _register_pending(edge_name: str, kind: str, access_type: str, key: str) -> None:
@@ -110,24 +119,18 @@ def _filter(ctx: Ctx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-@edge("business", ("adspixels", "ads_dataset"), item="pixel")
+@edge("business", "adspixels", item="pixel")
 def adspixels(ctx: Ctx, biz: Business) -> list[dict[str, Any]]:
     world = ctx.world
     assets = world.owned_assets(biz.id, "pixel") + world.shared_assets(biz.id, "pixel")
     return _filter(ctx, asset_rows(ctx, assets, biz.id))
 
 
-@edge("business", "offline_conversion_data_sets", item="offline_event_set")
-def offline_sets(ctx: Ctx, biz: Business) -> list[dict[str, Any]]:
-    # Legacy and read-only (DOMAIN decision 8): no write edges are registered for them.
-    world = ctx.world
-    assets = world.owned_assets(biz.id, "offline_event_set") + world.shared_assets(
-        biz.id, "offline_event_set"
-    )
-    return asset_rows(ctx, assets, biz.id)
+# No offline_conversion_data_sets edge: it left the SDK's Business in v20 (June 2024) and the
+# Offline Conversions API was discontinued; offline events go to datasets (pixels).
 
 
-@edge("business", ("adspixels", "ads_dataset"), "POST")
+@edge("business", "adspixels", "POST")
 def create_pixel(ctx: Ctx, biz: Business) -> dict[str, Any]:
     pixel = ctx.world.add_asset("pixel", biz.id, ctx.req("name"))
     return {"id": pixel.id}

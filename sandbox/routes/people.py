@@ -244,7 +244,6 @@ ASSIGNED_EDGES = {
     "assigned_pages": "page",
     "assigned_product_catalogs": "catalog",
     "assigned_ads_pixels": "pixel",
-    "assigned_instagram_accounts": "instagram_account",
 }
 
 
@@ -266,6 +265,28 @@ for _name, _kind in ASSIGNED_EDGES.items():
     _register_assigned(_name, _kind)
 
 
+@edge("system_user", "assigned_instagram_accounts", item="ig_user")
+def assigned_instagram_accounts(ctx: Ctx, user: SystemUser) -> list[dict[str, Any]]:
+    """IGUser nodes (SDK systemuser.py `get_assigned_instagram_accounts` -> IGUser) of the
+    InstagramBusinessAssets the system user is assigned to."""
+    world = ctx.world
+    return [
+        asset_row(world, world.assets[asset.fields["ig_user_id"]])
+        for asset in world.assets.values()
+        if asset.kind == "instagram_account"
+        and user.id in asset.assigned
+        and asset.fields.get("ig_user_id") in world.assets
+    ]
+
+
+PERSON_GROUP_TASK_FIELDS = (
+    "adaccount_tasks",
+    "offline_conversion_data_set_tasks",
+    "page_tasks",
+    "pixel_tasks",
+)
+
+
 @edge(("business_user", "system_user"), "assigned_business_asset_groups", item="asset_group")
 def assigned_groups(ctx: Ctx, user: BusinessUser | SystemUser) -> list[dict[str, Any]]:
     world = ctx.world
@@ -275,6 +296,9 @@ def assigned_groups(ctx: Ctx, user: BusinessUser | SystemUser) -> list[dict[str,
         if user.id not in group.users or (contained and contained not in group.asset_ids):
             continue
         row = group_row(world, group)
-        row.update({k: list(v) for k, v in group.users[user.id].items()})
+        # The fields this edge adds to each group (reference "System User Assigned Business
+        # Asset Groups"): every one, empty when the person holds no task of that kind.
+        held = group.users[user.id]
+        row.update({param: list(held.get(param, [])) for param in PERSON_GROUP_TASK_FIELDS})
         rows.append(row)
     return rows

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from businesses.models import GraphCall
 from businesses.sync import business_sync
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,3 +142,61 @@ def test_access_report_json_names_asset_principal_and_tasks(cast, sb, no_sleep):
         assert row["tasks"] and row["principal_type"] in ("person", "system_user")
     olivia = sb.credentials["clients"][0]["admin_user_id"]
     assert any(row["principal_id"] == olivia for row in rows)
+
+
+# --- a withdrawn edge, and the first-contact check (issue 8) ---------------------------------
+
+
+def test_sync_business_exits_0_and_prints_the_warning_when_meta_withdrew_a_listing(
+    cast, sb, no_sleep
+):
+    business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+    sb.world.withdraw_edge("business", "owned_pixels")
+
+    result = manage("sync_business", cast.acme.meta_id, graph_url=sb.base_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "Succeeded with warnings" in result.stdout
+    assert "Warning: not read: Meta no longer serves `owned_pixels` under v25.0" in result.stdout
+
+
+def test_graph_doctor_against_the_sandbox_prints_all_ok_and_exits_0(cast, sb):
+    ledger_before = GraphCall.objects.count()
+    sb.requests.clear()
+
+    result = manage("graph_doctor", cast.acme.meta_id, graph_url=sb.base_url)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    checks = [line for line in lines if line.startswith(("OK", "REFUSED", "SKIPPED"))]
+    assert checks and all(line.startswith("OK") for line in checks), result.stdout
+    assert any("owned_instagram_assets" in line for line in checks)
+    assert any("ad_account assigned_users" in line for line in checks)
+    assert any(line.startswith("Scopes: ") and "business_management" in line for line in lines)
+    assert any(line.startswith("Token: valid") for line in lines)
+    assert any(line.startswith("Usage: app ") for line in lines)
+    # Read-only: only GETs reached Meta, one page of one item each; nothing was recorded.
+    served = list(sb.requests)
+    assert served and {r["method"] for r in served} == {"GET"}
+    assert all(r["params"].get("limit") in (None, "1") for r in served)
+    assert GraphCall.objects.count() == ledger_before
+
+
+def test_graph_doctor_exits_1_naming_the_edge_meta_withdrew(cast, sb):
+    sb.world.withdraw_edge("business", "owned_pixels")
+
+    result = manage("graph_doctor", cast.acme.meta_id, graph_url=sb.base_url)
+
+    assert result.returncode == 1
+    refused = [line for line in result.stdout.splitlines() if line.startswith("REFUSED")]
+    assert len(refused) == 1
+    assert refused[0].startswith("REFUSED  owned_pixels")
+    assert "nonexisting field (owned_pixels) on node type (Business)" in refused[0]
+    assert "Meta refused what the sync needs: owned_pixels." in result.stdout
+
+
+def test_graph_doctor_checks_the_roles_on_the_app_the_business_owns_with_its_app_token(cast, sb):
+    result = manage("graph_doctor", cast.agency.meta_id, graph_url=sb.base_url)
+
+    assert result.returncode == 0, result.stdout
+    assert f"OK       app {cast.app.meta_id} roles  GET /{cast.app.meta_id}/roles" in result.stdout

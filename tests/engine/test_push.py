@@ -100,3 +100,24 @@ def test_a_revoked_grant_is_removed_and_gone_from_meta(sb, priya, account):
     assert grant.removed_at is not None
     assert tasks_in_meta(sb, account, priya) is None
     assert not Grant.objects.exclude(push_state=PushState.REMOVED).filter(pk=grant.pk).exists()
+
+
+def test_an_instagram_grant_goes_to_the_instagram_business_assets_assigned_users(
+    cast, sb, priya, django_capture_on_commit_callbacks
+):
+    """InstagramBusinessAsset has GET/POST/DELETE assigned_users; IGUser has none (SDK
+    instagrambusinessasset.py, iguser.py)."""
+    ig = Asset.objects.filter(kind="instagram_account", owner_business=cast.acme).first()
+    world_asset = sb.world.assets[ig.meta_id]
+    assert world_asset.kind == "instagram_account"
+    assert ig.name == world_asset.fields["ig_username"]
+    assert ig.details["ig_user_id"] == world_asset.fields["ig_user_id"] != ig.meta_id
+
+    with django_capture_on_commit_callbacks(execute=True):
+        grant = grant_create(asset=ig, person=priya, tasks=["ANALYZE"], actor=STAFF)
+
+    grant.refresh_from_db()
+    assert grant.push_state == PushState.IN_SYNC, grant.push_error
+    assert sb.requests.matching("POST", f"/{ig.meta_id}/assigned_users")
+    assert "ANALYZE" in tasks_in_meta(sb, ig, priya)
+    assert not sb.requests.matching("POST", f"/{world_asset.fields['ig_user_id']}/")

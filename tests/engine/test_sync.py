@@ -97,7 +97,6 @@ def test_a_full_sync_finds_something_of_every_kind(cast, sb, no_sleep):
         "pixel",
         "catalog",
         "app",
-        "offline_event_set",
         "instagram_account",
     }
     assert {status for *_, status, _ in picture["accesses"]} == {"CONFIRMED", "PENDING"}

@@ -21,17 +21,19 @@ from assets.models import GRANTABLE_KINDS, SHAREABLE_KINDS, Asset, AssetAccess, 
 from assets.models import PushState as PS
 from businesses.models import Business, BusinessUser, PartnerRelationship
 from businesses.sync import CLIENT_KINDS, OWNED_KINDS, PENDING
-from graph.operations import GROUP_EDGES
+from graph.operations import ASSET_EDGES, GROUP_EDGES, edge_lists_tasks
 from sandbox.tasks import GROUP_TASK_PARAMS
 from sandbox.world import World
 from systemusers.models import SystemUser
 
-# The per-kind task fields the sync asks asset groups for (graph.operations.GROUP_USER_FIELDS).
-REQUESTED_GROUP_PARAMS = {
-    "adaccount_tasks",
-    "page_tasks",
-    "pixel_tasks",
-    "offline_conversion_data_set_tasks",
+# The per-kind task fields the sync reads from each person's asset groups
+# (graph.operations.PERSON_GROUP_FIELDS).
+REQUESTED_GROUP_PARAMS = {"adaccount_tasks", "page_tasks", "pixel_tasks"}
+# Client edges that carry the business's permitted tasks on each asset.
+TASK_LISTING_KINDS = {
+    kind
+    for (kind, relation), edge in ASSET_EDGES.items()
+    if relation == "client" and edge_lists_tasks(edge)
 }
 PENDING_AGENCY_KINDS = {kind for kind, relation in PENDING if relation == "client"}
 
@@ -61,8 +63,10 @@ def _meta_business(world: World, b: str, in_portal: set[str], picture: dict) -> 
         access = asset.access.get(b)
         if access is None or access.access_type != "AGENCY":
             continue
-        tasks = tuple(sorted(access.permitted_tasks))
         owner_in_portal = asset.owner_id in in_portal
+        # Tasks are known from a client edge that lists them, or from the owner's sync.
+        known = asset.kind in TASK_LISTING_KINDS or owner_in_portal
+        tasks = tuple(sorted(access.permitted_tasks)) if known else ()
         if access.status == "CONFIRMED":
             if asset.kind in CLIENT_KINDS or (owner_in_portal and asset.kind in SHAREABLE_KINDS):
                 picture["accesses"].add((b, asset.kind, asset.id, "AGENCY", "CONFIRMED", tasks))

@@ -97,6 +97,19 @@ def test_a_transient_error_is_retried_with_full_jitter_backoff(fake, client, sle
         assert 0 <= wait <= min(60.0, 1.0 * 2**attempt)
 
 
+def test_code_1_subcode_99_an_unknown_error_occurred_is_retried_with_back_off(fake, client, sleeps):
+    """(1, 99) is Meta's generic "An unknown error occurred" (HTTP 500), not "reduce the amount
+    of data": the same request is asked again after a back-off, at the same page size."""
+    unknown = graph_error(1, "An unknown error occurred", subcode=99, status=500)
+    fake.on("GET", "/1001/owned_pages", unknown, ok({"data": [{"id": "7"}]}))
+
+    items = list(client.iter_edge("/1001/owned_pages", page_size=50))
+
+    assert [i["id"] for i in items] == ["7"]
+    assert [r.query["limit"] for r in fake.requests] == ["50", "50"]
+    assert len(sleeps.waits) == 1 and sleeps.waits[0] <= 1.0
+
+
 def test_retries_stop_after_max_retries(fake, make_client, sleeps):
     fake.on("GET", "/1001", graph_error(2, status=500))
     with pytest.raises(TransientError):

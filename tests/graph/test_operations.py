@@ -31,8 +31,16 @@ def test_remove_user_and_revoke_agency_are_deletes_with_query_params(fake, clien
     ops.remove_user(client, "act_1", "55", "1001")
     ops.revoke_agency(client, "act_1", "2002")
     assert fake.requests[0].query["user"] == "55"
-    assert fake.requests[0].query["business"] == "1001"
+    # SDK delete_assigned_users takes `user` only: the business-scoped id names the business.
+    assert "business" not in fake.requests[0].query
     assert fake.requests[1].query["business"] == "2002"
+
+
+def test_assign_user_sends_the_business_only_to_an_ad_account(fake, client):
+    fake.on("POST", "/77/assigned_users", ok({"success": True}))
+    ops.assign_user(client, "77", "55", ["ANALYZE"], "1001")
+    # SDK create_assigned_user (page.py, adspixel.py, ...) takes user and tasks only.
+    assert set(fake.requests[0].form) - {"access_token", "appsecret_proof"} == {"user", "tasks"}
 
 
 def test_share_with_agency_reports_when_another_admin_must_approve(fake, client):
@@ -152,8 +160,41 @@ def test_assets_are_parsed_whatever_shape_the_owner_comes_in(fake, client):
         ("2", "1001", None),
     ]
     assert assets[1].permitted_tasks == ("A", "B")
-    fields = fake.requests[0].query["fields"]
-    assert "owner_business{id,name}" in fields and "permitted_tasks" in fields
+    fields = fake.requests[0].query["fields"].split(",")
+    assert "owner_business{id" in fields
+    # Owned edges add nothing to AdsPixel (SDK adspixel.py): no access fields are asked.
+    assert not {"permitted_tasks", "access_type", "access_status"} & set(fields)
+
+
+def test_only_client_edges_that_add_them_ask_for_permitted_tasks():
+    assert "permitted_tasks" in ops.asset_listing_fields("ad_account", "client")
+    assert "permitted_tasks" in ops.asset_listing_fields("page", "client")
+    assert "permitted_tasks" not in ops.asset_listing_fields("ad_account", "owned")
+    assert "permitted_tasks" not in ops.asset_listing_fields("catalog", "client")
+    every = ",".join(listing.fields for listing in ops.business_listings().values())
+    assert "access_type" not in every and "access_status" not in every
+
+
+def test_instagram_is_read_as_instagram_business_assets(fake, client):
+    fake.on(
+        "GET",
+        "/1001/owned_instagram_assets",
+        ok({"data": [{"id": "17", "ig_user_id": "178", "ig_username": "acme.shop"}]}),
+    )
+    [asset] = list(ops.iter_assets(client, "1001", "instagram_account", "owned"))
+    assert (asset.id, asset.name, asset.extra["ig_user_id"]) == ("17", "acme.shop", "178")
+    assert fake.requests[0].query["fields"] == "id,ig_user_id,ig_username"
+    assert ops.asset_edge("instagram_account", "client") == "client_instagram_assets"
+
+
+def test_the_withdrawn_offline_event_set_listing_is_not_read():
+    assert "offline_conversion_data_sets" not in ops.business_listings()
+    assert ops.asset_edge("offline_event_set", "owned") is None
+
+
+def test_asset_groups_are_read_through_the_contained_adaccounts_edge():
+    assert ops.GROUP_EDGES["ad_account"] == "contained_adaccounts"
+    assert ops.GROUP_USER_FIELDS == "id,name,user_type"
 
 
 def test_an_asset_kind_without_a_listing_edge_is_refused_before_calling_meta(fake, client):

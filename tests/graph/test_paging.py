@@ -71,7 +71,7 @@ def test_the_page_size_is_always_asked_for_explicitly(fake, make_client):
 def test_a_page_that_is_too_big_is_asked_again_at_half_size_then_size_is_restored(fake, client):
     def handler(seen: Seen) -> Reply:
         if int(seen.query["limit"]) > 25:
-            return graph_error(1, "Please reduce the amount of data", subcode=99, status=500)
+            return graph_error(1, "Please reduce the amount of data", status=500)
         return paged_edge([[{"id": "a"}], [{"id": "b"}]])(seen)
 
     fake.on("GET", "/1001/owned_pages", handler)
@@ -83,7 +83,7 @@ def test_a_page_that_is_too_big_is_asked_again_at_half_size_then_size_is_restore
 
 
 def test_a_page_still_too_big_at_one_item_raises(fake, client):
-    fake.on("GET", "/x/edge", graph_error(1, "reduce the amount of data", subcode=99))
+    fake.on("GET", "/x/edge", graph_error(1, "reduce the amount of data"))
     with pytest.raises(ReduceDataError):
         list(client.iter_edge("/x/edge", page_size=4))
     assert [s.query["limit"] for s in fake.requests] == ["4", "2", "1"]

@@ -169,3 +169,46 @@ def test_bob_does_not_see_alices_client_anywhere(client, stocked, name):
     client.force_login(stocked.bob)
     page = client.get(reverse(name), {"q": "Acme"}).content.decode()
     assert "Acme Outdoor" not in page
+
+
+WITHDRAWN = "not read: Meta no longer serves `owned_pixels` under v25.0"
+
+
+def test_home_shows_a_sync_that_succeeded_with_warnings_and_what_was_not_read(client, cast):
+    SyncRun.objects.create(
+        business=cast.client_a,
+        status=SyncRun.Status.SUCCEEDED_WITH_WARNINGS,
+        finished_at=timezone.now(),
+        warnings=WITHDRAWN,
+    )
+    client.force_login(cast.alice)
+
+    page = client.get(reverse("portal:home")).content.decode()
+
+    assert "succeeded with warnings" in page
+    assert WITHDRAWN in page
+
+
+def test_the_sync_run_admin_shows_its_warnings(admin_client, cast):
+    run = SyncRun.objects.create(
+        business=cast.client_a, status=SyncRun.Status.SUCCEEDED_WITH_WARNINGS, warnings=WITHDRAWN
+    )
+
+    page = admin_client.get(reverse("admin:businesses_syncrun_change", args=[run.pk]))
+
+    assert page.status_code == 200
+    assert WITHDRAWN in page.content.decode()
+    listed = admin_client.get(reverse("admin:businesses_syncrun_changelist"), {"q": "owned_pixels"})
+    assert "Succeeded with warnings" in listed.content.decode()
+
+
+def test_the_asset_admin_shows_an_offline_event_set_as_legacy_and_where_offline_events_went(
+    admin_client, cast
+):
+    legacy = AssetFactory(owner_business=cast.client_a, kind="offline_event_set")
+
+    page = admin_client.get(reverse("admin:assets_asset_change", args=[legacy.pk])).content
+    html = page.decode()
+
+    assert "Offline event set (legacy)" in html
+    assert "datasets (pixels) through the Conversions API" in html

@@ -48,14 +48,16 @@ def test_a_last_page_has_no_next_and_an_empty_edge_has_no_paging(graph, creds):
     assert empty == {"data": [], "summary": {"total_count": 0}}
 
 
-def test_a_limit_above_the_too_much_data_threshold_is_code_1_subcode_99(graph, creds, sandbox):
+def test_a_limit_above_the_too_much_data_threshold_is_code_1_without_a_subcode(
+    graph, creds, sandbox
+):
     response = graph.get(f"{creds['agency_business_id']}/client_ad_accounts", limit=5000)
     err = error_of(response)
-    assert (err["code"], err["error_subcode"]) == (1, 99)
+    assert err["code"] == 1 and "error_subcode" not in err
     assert "reduce the amount of data" in err["message"]
     sandbox.world.config.too_much_data_by_edge["client_pages"] = 2
     err = error_of(graph.get(f"{creds['agency_business_id']}/client_pages", limit=3))
-    assert err["error_subcode"] == 99
+    assert err["code"] == 1 and "reduce the amount of data" in err["message"]
 
 
 def test_a_limit_between_the_cap_and_the_threshold_is_clamped(graph, creds, sandbox):
@@ -81,17 +83,20 @@ def test_requested_fields_are_returned_with_the_id(graph, creds):
     assert body["created_time"].endswith("+0000")
 
 
-def test_client_edges_carry_access_type_status_and_permitted_tasks(graph, creds):
+def test_client_ad_accounts_add_permitted_tasks_and_no_access_type(graph, creds):
     body = graph.get(
         f"{creds['agency_business_id']}/client_ad_accounts",
-        fields="id,name,account_id,currency,owner_business{id,name},permitted_tasks,access_type,"
-        "access_status",
+        fields="id,name,account_id,currency,owner_business{id,name},permitted_tasks",
         limit=1,
     ).json()
     account = body["data"][0]
-    assert account["access_type"] == "AGENCY" and account["access_status"] == "CONFIRMED"
+    assert account["permitted_tasks"]
     assert set(account["owner_business"]) == {"id", "name"}
     assert account["account_id"] == account["id"].removeprefix("act_")
+    refused = error_of(
+        graph.get(f"{creds['agency_business_id']}/owned_ad_accounts", fields="id,access_type")
+    )
+    assert "nonexisting field (access_type) on node type (AdAccount)" in refused["message"]
 
 
 def test_an_unknown_field_is_error_100_naming_the_node_type(graph, creds):
@@ -147,16 +152,33 @@ def test_custom_conversions_are_listed_through_their_ad_account(graph, creds, sa
     assert body["data"][0]["pixel"] == {"id": conversion.fields["pixel_id"]}
 
 
-def test_offline_event_sets_are_readable_but_not_writable(graph, creds):
+def test_business_no_longer_serves_offline_conversion_data_sets(graph, creds):
     client = creds["clients"][0]
-    body = graph.get(
-        f"{client['business_id']}/offline_conversion_data_sets",
-        token=client["admin_user_token"],
-        fields="id,name,description",
-    ).json()
-    assert len(body["data"]) == 1
-    err = error_of(graph.post(body["data"][0]["id"], token=client["admin_user_token"], name="x"))
+    err = error_of(
+        graph.get(
+            f"{client['business_id']}/offline_conversion_data_sets",
+            token=client["admin_user_token"],
+        )
+    )
     assert err["code"] == 100
+    assert "(offline_conversion_data_sets) on node type (Business)" in err["message"]
+
+
+def test_instagram_assets_and_instagram_users_are_different_nodes(graph, creds):
+    client = creds["clients"][0]
+    token, bid = client["admin_user_token"], client["business_id"]
+    assets = graph.get(
+        f"{bid}/owned_instagram_assets", token=token, fields="id,ig_user_id,ig_username"
+    ).json()["data"]
+    users = graph.get(f"{bid}/owned_instagram_accounts", token=token, fields="id,username")
+    users = users.json()["data"]
+    assert {a["ig_user_id"] for a in assets} == {u["id"] for u in users}
+    assert {a["ig_username"] for a in assets} == {u["username"] for u in users}
+    ig_user = users[0]["id"]
+    err = error_of(graph.get(f"{ig_user}/assigned_users", token=token, business=bid))
+    assert err["code"] == 100
+    listed = graph.get(f"{assets[0]['id']}/assigned_users", token=token, business=bid)
+    assert listed.json()["data"]
 
 
 def test_unversioned_paths_are_served_and_report_the_default_version(graph, creds, sandbox):

@@ -139,12 +139,22 @@ def test_assigning_replaces_the_task_list_and_stores_implied_tasks(graph, creds,
     assert person.id not in {u["id"] for u in graph.get(path, business=biz).json()["data"]}
 
 
-def test_assigned_users_requires_the_business_param(graph, creds, sandbox):
+def test_reading_assigned_users_requires_the_business_param(graph, creds, sandbox):
     account = _agency_account(sandbox.world, creds)
     err = error_of(graph.get(f"{account.id}/assigned_users"))
     assert err["code"] == 100 and "business" in err["message"]
+
+
+def test_assigning_without_the_business_takes_it_from_the_business_scoped_user(
+    graph, creds, sandbox
+):
+    account = _agency_account(sandbox.world, creds)
     err = error_of(graph.post(f"{account.id}/assigned_users", user="1", tasks='["ANALYZE"]'))
-    assert err["code"] == 100 and "business" in err["message"]
+    assert err["code"] == 100 and "user" in err["message"]
+    su = creds["admin_system_user_id"]
+    made = graph.post(f"{account.id}/assigned_users", user=su, tasks='["ANALYZE"]')
+    assert made.json() == {"success": True}
+    assert "ANALYZE" in sandbox.world.assets[account.id].assigned[su]
 
 
 def test_an_agency_cannot_sub_assign_more_than_the_client_granted(graph, creds, sandbox):
@@ -294,16 +304,29 @@ def test_asset_groups_list_contents_and_people_with_per_kind_tasks(graph, creds,
     token = client["admin_user_token"]
     bid = client["business_id"]
     group = graph.get(f"{bid}/business_asset_groups", token=token).json()["data"][0]
-    accounts = graph.get(f"{group['id']}/contained_ad_accounts", token=token).json()["data"]
+    accounts = graph.get(f"{group['id']}/contained_adaccounts", token=token).json()["data"]
     assert len(accounts) == 2
     people = graph.get(
-        f"{group['id']}/assigned_users", token=token, business=bid, fields="id,adaccount_tasks"
+        f"{group['id']}/assigned_users", token=token, business=bid, fields="id,name,user_type"
     ).json()["data"]
-    assert people and people[0]["adaccount_tasks"] == ["ADVERTISE", "ANALYZE"]
+    assert people
+    # AssignedUser has no per-kind task fields; they are on the person's side.
+    refused = graph.get(
+        f"{group['id']}/assigned_users", token=token, business=bid, fields="id,adaccount_tasks"
+    )
+    assert error_of(refused)["code"] == 100
+    groups = graph.get(
+        f"{people[0]['id']}/assigned_business_asset_groups",
+        token=token,
+        fields="id,adaccount_tasks",
+    ).json()["data"]
+    assert {"id": group["id"], "adaccount_tasks": ["ADVERTISE", "ANALYZE"]} in groups
+    old_spelling = graph.get(f"{group['id']}/contained_ad_accounts", token=token)
+    assert error_of(old_spelling)["code"] == 100
     new_account = sandbox.world.add_asset("ad_account", bid, "Acme - New")
-    added = graph.post(f"{group['id']}/contained_ad_accounts", token=token, asset_id=new_account.id)
+    added = graph.post(f"{group['id']}/contained_adaccounts", token=token, asset_id=new_account.id)
     assert added.json() == {"success": True}
-    accounts = graph.get(f"{group['id']}/contained_ad_accounts", token=token).json()["data"]
+    accounts = graph.get(f"{group['id']}/contained_adaccounts", token=token).json()["data"]
     assert new_account.id in {a["id"] for a in accounts}
     bad = graph.post(
         f"{group['id']}/assigned_users", token=token, user=people[0]["id"], pixel_tasks='["X"]'

@@ -33,6 +33,8 @@ class Command(OperatorCommand):
         )
         if run.held_back:
             summary += f"\nHeld back: {run.held_back}"
-        if run.status != SyncRun.Status.SUCCEEDED:
+        for line in run.warning_lines:
+            summary += f"\nWarning: {line}"
+        if run.status not in SyncRun.SUCCESSFUL:
             raise CommandError(f"{summary}\n{run.error}")
         self.stdout.write(summary)
