@@ -233,16 +233,24 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
         for grant in queryset:
             grant_request_removal(grant=grant, actor=Actor.staff(request.user))
 
-    @admin.action(description="Push selected failed grants again", permissions=("change",))
+    @admin.action(
+        description="Push selected failed or pending grants again", permissions=("change",)
+    )
     def push_again(self, request, queryset):
         count = 0
-        for grant in queryset.filter(push_state=PushState.FAILED):
-            if grant.removed_at is None and grant.applied_tasks != grant.tasks:
+        for grant in queryset.filter(
+            push_state__in=(PushState.FAILED, PushState.PENDING, PushState.PENDING_REMOVAL)
+        ):
+            if grant.push_state == PushState.PENDING:
+                grant_set_tasks(grant=grant, tasks=grant.tasks, actor=Actor.staff(request.user))
+            elif grant.push_state == PushState.PENDING_REMOVAL:
+                grant_request_removal(grant=grant, actor=Actor.staff(request.user))
+            elif grant.removed_at is None and grant.applied_tasks != grant.tasks:
                 grant_set_tasks(grant=grant, tasks=grant.tasks, actor=Actor.staff(request.user))
             else:
                 grant_request_removal(grant=grant, actor=Actor.staff(request.user))
             count += 1
-        messages.success(request, f"{count} failed grant(s) queued to push again.")
+        messages.success(request, f"{count} failed or pending grant(s) queued to push again.")
 
     @admin.action(description="Revoke selected grants in Meta", permissions=("delete",))
     def revoke_selected(self, request, queryset):

@@ -154,6 +154,16 @@ def grant_push_by_id(*, grant_id: int, task=None) -> None:
         )
 
 
+def give_up_share(*, access: AssetAccess, reason: str) -> None:
+    """The share's retries are spent: mark it failed (it was left pending before)."""
+    _fail(
+        AssetAccess,
+        access.pk,
+        access.push_state,
+        f"{reason} The push gave up after retrying; share it again from the admin.",
+    )
+
+
 def share_push(*, access: AssetAccess, actor: Actor) -> AssetAccess:
     """Share an owned asset with a partner business (or stop sharing), then read it back."""
     access = AssetAccess.objects.select_related("asset", "business", "asset__owner_business").get(

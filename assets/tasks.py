@@ -15,7 +15,7 @@ def grant_push_task(self, grant_id: int) -> None:
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def share_push_task(self, access_id: int) -> None:
     from assets.models import AssetAccess
-    from assets.push import RetryLater, share_push
+    from assets.push import RetryLater, give_up_share, share_push
     from businesses.actors import Actor
 
     access = AssetAccess.objects.filter(pk=access_id).first()
@@ -26,3 +26,4 @@ def share_push_task(self, access_id: int) -> None:
     except RetryLater as later:
         if not self.request.is_eager and self.request.retries < self.max_retries:
             raise self.retry(countdown=later.countdown) from None
+        give_up_share(access=access, reason=str(later))

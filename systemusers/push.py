@@ -54,14 +54,23 @@ def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUs
     business = system_user.business
     try:
         with business_client(business) as (client, _ledger):
-            try:
-                meta_id = ops.create_system_user(
-                    client, business.meta_id, system_user.name, system_user.role
-                )
-            except TransientError:
+            meta_id = None
+            if system_user.create_sent_at is not None:
+                # An earlier attempt sent the create and its answer was lost (a killed worker,
+                # a cut connection): Meta may hold it already, so look before creating again.
                 meta_id = _adopt_by_name(client, system_user)
-                if meta_id is None:
-                    raise
+            if meta_id is None:
+                SystemUser.objects.filter(pk=system_user.pk).update(
+                    create_sent_at=timezone.now()
+                )
+                try:
+                    meta_id = ops.create_system_user(
+                        client, business.meta_id, system_user.name, system_user.role
+                    )
+                except TransientError:
+                    meta_id = _adopt_by_name(client, system_user)
+                    if meta_id is None:
+                        raise
     except CapReachedError:
         level = access_level_of(business)
         holders = SystemUser.objects.filter(

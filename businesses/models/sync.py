@@ -44,6 +44,11 @@ class SyncRun(models.Model):
     held_back = models.TextField(
         blank=True, help_text="Removals not applied because they exceeded the safe share."
     )
+    # The task queue was unavailable when the run was to be sent: the sweeper sends it.
+    waiting_for_queue = models.BooleanField(default=False)
+    sent_again_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the queue sweeper last sent this run again."
+    )
 
     class Meta:
         ordering = ("-created_at",)
