@@ -1,0 +1,185 @@
+"""A broker outage loses no work: staff changes are saved and marked not yet queued, staff are
+told so (no 500), and the sweeper sends everything once the queue is back, once.
+
+Each test runs its own ``redis-server`` on a free port and stops it to make the outage: the
+shared Redis is never touched. Rows are committed (transactional tests) so the enqueue really
+runs on commit, inside the request, as in production."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connections
+from django.urls import reverse
+from django.utils import timezone
+
+from assets.models import AssetAccess, AssetKind, Grant, PushState
+from assets.services import grant_create, share_create
+from businesses.actors import Actor
+from businesses.models import SyncRun
+from businesses.queueing import QUEUE_DOWN_MESSAGE
+from businesses.sweeper import SWEEP_LOCK_KEY, queue_sweep, stranded_count
+from systemusers.models import SystemUser
+from systemusers.services import system_user_create
+from tests.factories import AssetFactory, BusinessFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def client_business():
+    business = BusinessFactory(name="Acme Outdoor")
+    person = PersonFactory(business=business, name="Dana Buyer")
+    asset = AssetFactory(owner_business=business, kind=AssetKind.AD_ACCOUNT, name="Acme - US")
+    partner = BusinessFactory(name="Northwind Media")
+    return business, person, asset, partner
+
+
+def queued_messages(own_redis) -> dict[str, int]:
+    store = own_redis.client()
+    try:
+        return {queue: store.llen(queue) for queue in ("sync", "push")}
+    finally:
+        store.close()
+
+
+def test_staff_pressing_sync_now_while_the_queue_is_down_get_a_warning_not_a_500(
+    client, admin_user, own_redis, client_business
+):
+    business, *_ = client_business
+    own_redis.stop()
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:businesses_business_changelist"),
+        {"action": "sync_now", "_selected_action": [business.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert QUEUE_DOWN_MESSAGE in response.content.decode()
+    run = SyncRun.objects.get(business=business)
+    assert run.status == SyncRun.Status.QUEUED and run.waiting_for_queue
+
+
+def test_giving_access_while_the_queue_is_down_saves_the_grant_marked_not_yet_queued(
+    client, admin_user, own_redis, client_business
+):
+    business, person, asset, _partner = client_business
+    own_redis.stop()
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("portal:give_access", args=[business.pk]),
+        {"holder": f"p{person.pk}", "preset": "media_buyer", "assets": [asset.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert QUEUE_DOWN_MESSAGE in response.content.decode()
+    grant = Grant.objects.get(person=person, asset=asset)
+    assert grant.push_state == PushState.PENDING and grant.waiting_for_queue
+
+
+def test_after_an_outage_the_sweeper_sends_every_stranded_task_and_none_is_left(
+    own_redis, client_business
+):
+    business, person, asset, partner = client_business
+    actor = Actor.command("test")
+    own_redis.stop()
+    started = time.monotonic()
+    from businesses.sync import business_sync_request
+
+    business_sync_request(business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor)
+    grant_create(asset=asset, tasks=["ADVERTISE"], person=person, actor=actor)
+    share_create(asset=asset, partner=partner, permitted_tasks=["ANALYZE"], actor=actor)
+    system_user_create(business=business, name="Reporting bot", role="EMPLOYEE", actor=actor)
+    outage_calls = time.monotonic() - started
+    assert stranded_count() == 4
+    assert queue_sweep().still_waiting == 4  # still down: nothing sent, nothing lost
+
+    own_redis.start()
+    result = queue_sweep()
+
+    assert (result.sync_runs, result.grants, result.shares, result.system_users) == (1, 1, 1, 1)
+    assert stranded_count() == 0
+    assert queued_messages(own_redis) == {"sync": 1, "push": 3}
+    assert not SyncRun.objects.filter(waiting_for_queue=True).exists()
+    assert not Grant.objects.filter(waiting_for_queue=True).exists()
+    assert not AssetAccess.objects.filter(waiting_for_queue=True).exists()
+    assert not SystemUser.objects.filter(waiting_for_queue=True).exists()
+    print(f"\nfour enqueues against a stopped broker took {outage_calls:.2f}s; stranded after: 0")
+
+
+def test_a_second_sweep_sends_nothing_again(own_redis, client_business):
+    business, person, asset, _partner = client_business
+    own_redis.stop()
+    grant_create(asset=asset, tasks=["ADVERTISE"], person=person, actor=Actor.command("test"))
+    own_redis.start()
+    assert queue_sweep().grants == 1
+
+    again = queue_sweep()
+
+    assert again.sent == 0
+    assert queued_messages(own_redis)["push"] == 1
+
+
+def test_a_sweep_while_another_sweep_holds_the_lock_does_nothing(own_redis, client_business):
+    _business, person, asset, _partner = client_business
+    own_redis.stop()
+    grant_create(asset=asset, tasks=["ADVERTISE"], person=person, actor=Actor.command("test"))
+    own_redis.start()
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [SWEEP_LOCK_KEY])
+        result = queue_sweep()
+    finally:
+        other.close()
+
+    assert result.locked_out and result.sent == 0
+    assert stranded_count() == 1
+    assert queue_sweep().grants == 1  # the lock is free again
+
+
+def test_a_push_whose_message_was_lost_is_sent_again_after_the_threshold_once(
+    own_redis, client_business, settings
+):
+    _business, person, asset, _partner = client_business
+    grant = grant_create(
+        asset=asset, tasks=["ADVERTISE"], person=person, actor=Actor.command("test")
+    )
+    own_redis.client().flushdb()  # the message is lost (a broker restarted without its data)
+    assert queue_sweep().sent == 0  # within the threshold a pending push may still be queued
+
+    later = timezone.now() + timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES + 1)
+    with time_machine.travel(later, tick=False):
+        first = queue_sweep()
+        second = queue_sweep()
+
+    assert (first.grants, second.grants) == (1, 0)
+    assert queued_messages(own_redis)["push"] == 1
+    grant.refresh_from_db()
+    assert grant.push_state == PushState.PENDING
+
+
+def test_push_again_also_sends_grants_stuck_pending(client, admin_user, own_redis, client_business):
+    _business, person, asset, _partner = client_business
+    own_redis.stop()
+    grant = grant_create(
+        asset=asset, tasks=["ADVERTISE"], person=person, actor=Actor.command("test")
+    )
+    own_redis.start()
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:assets_grant_changelist"),
+        {"action": "push_again", "_selected_action": [grant.pk]},
+        follow=True,
+    )
+
+    assert "1 failed or pending grant(s) queued to push again." in response.content.decode()
+    assert queued_messages(own_redis)["push"] == 1
