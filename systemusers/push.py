@@ -60,9 +60,7 @@ def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUs
                 # a cut connection): Meta may hold it already, so look before creating again.
                 meta_id = _adopt_by_name(client, system_user)
             if meta_id is None:
-                SystemUser.objects.filter(pk=system_user.pk).update(
-                    create_sent_at=timezone.now()
-                )
+                SystemUser.objects.filter(pk=system_user.pk).update(create_sent_at=timezone.now())
                 try:
                     meta_id = ops.create_system_user(
                         client, business.meta_id, system_user.name, system_user.role

@@ -115,7 +115,7 @@ def test_after_an_outage_the_sweeper_sends_every_stranded_task_and_none_is_left(
 
 
 def test_a_second_sweep_sends_nothing_again(own_redis, client_business):
-    business, person, asset, _partner = client_business
+    _business, person, asset, _partner = client_business
     own_redis.stop()
     grant_create(asset=asset, tasks=["ADVERTISE"], person=person, actor=Actor.command("test"))
     own_redis.start()
