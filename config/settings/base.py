@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "businesses",
     "assets",
     "systemusers",
-    "sandbox",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,10 @@ os.environ.setdefault("META_GRAPH_URL", "http://127.0.0.1:8765")
 os.environ.setdefault("DEBUG", "true")
 
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
+
+# The Graph sandbox (run_sandbox) is for the demo and the tests; production never installs it.
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
