@@ -43,7 +43,8 @@ def _adopt_by_name(client, system_user: SystemUser) -> str | None:
 
 
 def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUser:
-    """Create a reserved system user in Meta; on refusal release its slot.
+    """Create a reserved system user in Meta; on refusal release its slot. A transient failure
+    (Meta unreachable, an answer lost) leaves it reserved for a retry, which adopts first.
 
     Meta's own cap refusals (3949 / 3965) become the same SystemUserCapError as the portal's."""
     system_user = SystemUser.objects.select_related("business", "business__app").get(
@@ -86,6 +87,10 @@ def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUs
             holders=[(su.name, su.status) for su in holders]
             + [("(unknown to the portal, in Meta)", "active")],
         ) from None
+    except TransientError:
+        # Meta may have it or not: the row stays reserved (create_sent_at set), and the task's
+        # retry (or the queue sweeper) looks for it by name before creating again.
+        raise
     except GraphError as err:
         system_user_release(system_user=system_user, reason=err.describe(), actor=actor)
         raise SystemUserPushError(err.describe()) from None

@@ -24,6 +24,7 @@ from businesses.actors import Actor
 from businesses.models import AccessToken, BusinessUser, DeveloperApp, GraphCall
 from businesses.offboarding import offboard_person
 from businesses.sync import business_sync
+from graph import TransientError
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
 from systemusers.push import (
@@ -283,3 +284,29 @@ def test_a_sync_and_a_push_each_log_one_structured_line(
     push_line = next(line for line in lines if line.startswith("event=push kind=grant"))
     assert f"business_id={cast.acme.pk} id={grant.pk} outcome=in_sync" in push_line
     assert "EAA" not in " ".join(lines)
+
+
+def test_a_creation_meta_does_not_answer_stays_reserved_and_gives_up_only_after_retries(
+    cast, sb, settings
+):
+    from systemusers.tasks import system_user_create_in_meta_task
+
+    from .test_sync_retry import refused_url
+
+    settings.META_GRAPH_URL = refused_url()
+    reserved = system_user_reserve(
+        business=cast.acme, name="Reporting robot", role="EMPLOYEE", actor=STAFF
+    )
+
+    with pytest.raises(TransientError):
+        system_user_create_in_meta(system_user_id=reserved.pk, actor=STAFF)
+    waiting = SystemUser.objects.get(pk=reserved.pk)
+    assert waiting.status == SystemUser.Status.RESERVED and waiting.slot == 1
+    assert waiting.create_sent_at is not None  # the next try looks for it by name first
+
+    system_user_create_in_meta_task.apply(
+        args=(reserved.pk,), retries=system_user_create_in_meta_task.max_retries
+    )
+    released = SystemUser.objects.get(pk=reserved.pk)
+    assert released.status == SystemUser.Status.FAILED and released.slot is None
+    assert "Gave up after retrying." in released.failure_reason
