@@ -207,3 +207,15 @@ def own_redis(tmp_path) -> Iterator[OwnRedis]:
         server.stop()
         celery_app.conf.broker_url, celery_app.conf.task_always_eager = before
         forget_broker_connections(celery_app)
+
+
+@pytest.fixture
+def migration_data(transactional_db) -> None:
+    """Transactional tests flush the tables, the migrations' data too, and an earlier one may
+    have run first: make the staff groups and the task vocabulary again (both idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("businesses.migrations.0003_staff_groups").create_groups(apps, None)
+    importlib.import_module("assets.migrations.0003_task_vocabulary").seed(apps, None)

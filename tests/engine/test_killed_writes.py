@@ -26,6 +26,7 @@ from .test_worker import VISIBILITY_TIMEOUT, start_worker, wait_until  # noqa: F
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migration_data"),
 ]
 
 STAFF = Actor.command("test")

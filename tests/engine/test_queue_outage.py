@@ -26,7 +26,10 @@ from systemusers.models import SystemUser
 from systemusers.services import system_user_create
 from tests.factories import AssetFactory, BusinessFactory, PersonFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migration_data"),
+]
 
 
 @pytest.fixture
