@@ -186,3 +186,29 @@ def test_push_again_also_sends_grants_stuck_pending(client, admin_user, own_redi
 
     assert "1 failed or pending grant(s) queued to push again." in response.content.decode()
     assert queued_messages(own_redis)["push"] == 1
+
+
+def test_a_run_and_a_creation_stuck_beyond_the_threshold_are_sent_again_once(
+    own_redis, client_business, settings
+):
+    business, *_ = client_business
+    from businesses.sync import business_sync_request
+
+    run = business_sync_request(
+        business=business, trigger=SyncRun.Trigger.MANUAL, actor=Actor.command("test")
+    )
+    robot = system_user_create(
+        business=business, name="Reporting bot", role="EMPLOYEE", actor=Actor.command("test")
+    )
+    own_redis.client().flushdb()  # both messages lost
+    later = timezone.now() + timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES + 1)
+
+    with time_machine.travel(later, tick=False):
+        first = queue_sweep()
+        second = queue_sweep()
+
+    assert (first.sync_runs, first.system_users) == (1, 1)
+    assert second.sent == 0
+    assert queued_messages(own_redis) == {"sync": 1, "push": 1}
+    assert SyncRun.objects.get(pk=run.pk).status == SyncRun.Status.QUEUED
+    assert SystemUser.objects.get(pk=robot.pk).status == SystemUser.Status.RESERVED
