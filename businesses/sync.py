@@ -282,7 +282,7 @@ def business_sync(
             business=business, purpose=AccessToken.Purpose.CONNECTION, is_active=True
         ).update(is_valid=False, invalid_reason=err.describe(), last_verified_at=timezone.now())
         run.status = SyncRun.Status.FAILED
-        run.error = err.describe()  # no retry helps: a new token is needed first
+        run.error = err.describe()
         _release(business.pk)
     except (GraphError, NotConnectedError) as err:
         run.status = SyncRun.Status.FAILED
