@@ -16,10 +16,10 @@ from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from assets.models import AssetAccess, AssetKind, Grant, PushState
+from assets.models import Asset, AssetAccess, AssetKind, Grant, PushState
 from assets.services import grant_create, share_create
 from businesses.actors import Actor
-from businesses.models import SyncRun
+from businesses.models import BusinessUser, SyncRun
 from businesses.queueing import QUEUE_DOWN_MESSAGE
 from businesses.sweeper import SWEEP_LOCK_KEY, queue_sweep, stranded_count
 from systemusers.models import SystemUser
@@ -212,3 +212,46 @@ def test_a_run_and_a_creation_stuck_beyond_the_threshold_are_sent_again_once(
     assert queued_messages(own_redis) == {"sync": 1, "push": 1}
     assert SyncRun.objects.get(pk=run.pk).status == SyncRun.Status.QUEUED
     assert SystemUser.objects.get(pk=robot.pk).status == SystemUser.Status.RESERVED
+
+
+@pytest.mark.celery_worker
+def test_after_an_outage_a_worker_applies_the_swept_work_in_meta_and_nothing_is_stranded(
+    cast, sb, no_sleep, own_redis, tmp_path
+):
+    from businesses.sync import business_sync, business_sync_request
+    from businesses.tasks import queue_sweep_task
+
+    from .test_worker import Worker, wait_until
+
+    business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+    priya = BusinessUser.objects.get(business=cast.acme, name="Priya Shah")
+    account = next(
+        a
+        for a in Asset.objects.filter(owner_business=cast.acme, kind=AssetKind.AD_ACCOUNT)
+        if priya.meta_id not in sb.world.assets[a.meta_id].assigned
+    )
+    own_redis.stop()
+    grant = grant_create(asset=account, person=priya, tasks=["ANALYZE"], actor=Actor.command("t"))
+    run = business_sync_request(
+        business=cast.acme, trigger=SyncRun.Trigger.MANUAL, actor=Actor.command("t")
+    )
+    assert stranded_count() == 2
+
+    own_redis.start()
+    worker = Worker(sb.base_url, tmp_path / "worker.log")
+    worker.env["CELERY_BROKER_URL"] = own_redis.url
+    worker.start()
+    try:
+        queue_sweep_task.delay()  # what the beat sends every minute
+        wait_until(
+            lambda: (
+                Grant.objects.get(pk=grant.pk).push_state == PushState.IN_SYNC
+                and SyncRun.objects.get(pk=run.pk).status == SyncRun.Status.SUCCEEDED
+            ),
+            what="the swept push and sync",
+        )
+    finally:
+        worker.stop()
+
+    assert sb.world.assets[account.meta_id].assigned[priya.meta_id] == ["ANALYZE"]
+    assert stranded_count() == 0
