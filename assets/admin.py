@@ -291,21 +291,29 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
             )
         return removable
 
-    @admin.action(description="Push selected failed grants again", permissions=("change",))
+    @admin.action(
+        description="Push selected failed or pending grants again", permissions=("change",)
+    )
     def push_again(self, request, queryset):
+        """Failed grants, and pending ones the task queue may never have received."""
         count = 0
-        failed = queryset.filter(push_state=PushState.FAILED).select_related("asset")
+        stuck = queryset.filter(
+            push_state__in=(PushState.FAILED, PushState.PENDING, PushState.PENDING_REMOVAL)
+        ).select_related("asset")
         to_remove = []
-        for grant in failed:
-            if grant.removed_at is None and grant.applied_tasks != grant.tasks:
-                grant_set_tasks(grant=grant, tasks=grant.tasks, actor=Actor.staff(request.user))
-                count += 1
-            else:
+        for grant in stuck:
+            if grant.push_state == PushState.PENDING_REMOVAL or not (
+                grant.push_state == PushState.PENDING
+                or (grant.removed_at is None and grant.applied_tasks != grant.tasks)
+            ):
                 to_remove.append(grant.pk)
-        for grant in self._removable(request, failed.filter(pk__in=to_remove)):
+                continue
+            grant_set_tasks(grant=grant, tasks=grant.tasks, actor=Actor.staff(request.user))
+            count += 1
+        for grant in self._removable(request, stuck.filter(pk__in=to_remove)):
             grant_request_removal(grant=grant, actor=Actor.staff(request.user))
             count += 1
-        messages.success(request, f"{count} failed grant(s) queued to push again.")
+        messages.success(request, f"{count} failed or pending grant(s) queued to push again.")
 
     @admin.action(description="Revoke selected grants in Meta", permissions=("delete",))
     def revoke_selected(self, request, queryset):

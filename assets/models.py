@@ -198,6 +198,8 @@ class AssetAccess(TimeStampedModel):
     )
     push_error = models.TextField(blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # The task queue was unavailable when the push was to be sent: the sweeper sends it.
+    waiting_for_queue = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "asset access"
@@ -285,6 +287,8 @@ class Grant(TimeStampedModel):
     last_pushed_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # The task queue was unavailable when the push was to be sent: the sweeper sends it.
+    waiting_for_queue = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -7,6 +7,7 @@ wants what was pushed (a change made meanwhile queues its own push)."""
 from __future__ import annotations
 
 import logging
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -144,14 +145,41 @@ def _audit_outcome(grant: Grant, actor: Actor, summary: str) -> None:
     )
 
 
+def log_push(kind: str, *, business_id: int | None, row_id: int, outcome: str, started: float):
+    """One structured (key=value) line per push attempt; no token can be in it."""
+    logger.info(
+        "event=push kind=%s business_id=%s id=%s outcome=%s duration_s=%.2f",
+        kind,
+        business_id,
+        row_id,
+        outcome,
+        time.monotonic() - started,
+    )
+
+
 def grant_push_by_id(*, grant_id: int, task=None) -> None:
     actor = Actor.task("push grant")
     grant = Grant.objects.filter(pk=grant_id).first()
     if grant is None:
         return
+    started = time.monotonic()
     try:
-        grant_push(grant=grant, actor=actor)
+        pushed = grant_push(grant=grant, actor=actor)
+        log_push(
+            "grant",
+            business_id=grant.business_id,
+            row_id=grant.pk,
+            outcome=pushed.push_state,
+            started=started,
+        )
     except RetryLater as later:
+        log_push(
+            "grant",
+            business_id=grant.business_id,
+            row_id=grant.pk,
+            outcome="retry",
+            started=started,
+        )
         if (
             task is not None
             and not task.request.is_eager
@@ -164,6 +192,16 @@ def grant_push_by_id(*, grant_id: int, task=None) -> None:
             grant.push_state,
             f"{later} The push gave up after retrying; retry it from the admin.",
         )
+
+
+def give_up_share(*, access: AssetAccess, reason: str) -> None:
+    """The share's retries are spent: mark it failed (it was left pending before)."""
+    _fail(
+        AssetAccess,
+        access.pk,
+        access.push_state,
+        f"{reason} The push gave up after retrying; share it again from the admin.",
+    )
 
 
 def share_push(*, access: AssetAccess, actor: Actor) -> AssetAccess:

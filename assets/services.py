@@ -19,6 +19,7 @@ from assets.selectors import task_vocabulary
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.models import Business, BusinessUser
+from businesses.queueing import enqueue
 
 
 def normalise_tasks(tasks: Iterable[str]) -> list[str]:
@@ -66,7 +67,7 @@ def live_grant_exists(
 def _enqueue_push(grant_id: int) -> None:
     from assets.tasks import grant_push_task
 
-    grant_push_task.delay(grant_id)
+    enqueue(grant_push_task, grant_id, row=Grant(pk=grant_id))
 
 
 def grant_create(
@@ -171,9 +172,10 @@ def grant_request_removal(*, grant: Grant, actor: Actor, push: bool = True) -> G
 
 
 def _enqueue_share_push(access_id: int) -> None:
+    from assets.models import AssetAccess
     from assets.tasks import share_push_task
 
-    share_push_task.delay(access_id)
+    enqueue(share_push_task, access_id, row=AssetAccess(pk=access_id))
 
 
 def share_create(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from celery import shared_task
 
 
@@ -15,14 +17,30 @@ def grant_push_task(self, grant_id: int) -> None:
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def share_push_task(self, access_id: int) -> None:
     from assets.models import AssetAccess
-    from assets.push import RetryLater, share_push
+    from assets.push import RetryLater, give_up_share, log_push, share_push
     from businesses.actors import Actor
 
     access = AssetAccess.objects.filter(pk=access_id).first()
     if access is None:
         return
+    started = time.monotonic()
     try:
-        share_push(access=access, actor=Actor.task("push share"))
+        pushed = share_push(access=access, actor=Actor.task("push share"))
+        log_push(
+            "share",
+            business_id=access.business_id,
+            row_id=access.pk,
+            outcome=pushed.push_state,
+            started=started,
+        )
     except RetryLater as later:
+        log_push(
+            "share",
+            business_id=access.business_id,
+            row_id=access.pk,
+            outcome="retry",
+            started=started,
+        )
         if not self.request.is_eager and self.request.retries < self.max_retries:
             raise self.retry(countdown=later.countdown) from None
+        give_up_share(access=access, reason=str(later))

@@ -90,6 +90,8 @@ class BusinessAdmin(AuditedAdmin):
         "sync_lease_until",
         "sync_paused_until",
         "last_synced_at",
+        "sync_retry_at",
+        "sync_failures_in_a_row",
         "system_users_over_cap",
         "created_at",
         "updated_at",
@@ -114,6 +116,8 @@ class BusinessAdmin(AuditedAdmin):
                     "sync_lease_until",
                     "sync_paused_until",
                     "last_synced_at",
+                    "sync_retry_at",
+                    "sync_failures_in_a_row",
                     "system_users_over_cap",
                 )
             },

@@ -28,6 +28,9 @@ def graph_config() -> GraphConfig:
         max_retries=settings.META_MAX_RETRIES,
         page_size=settings.META_PAGE_SIZE,
         usage_slowdown_pct=settings.META_USAGE_SLOWDOWN_PCT,
+        retry_budget=settings.META_RETRY_BUDGET,
+        unreachable_after=settings.META_UNREACHABLE_AFTER,
+        unreachable_seconds=settings.META_UNREACHABLE_SECONDS,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -17,8 +18,11 @@ from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import business_client
 from businesses.models import BusinessUser
+from businesses.queueing import BROKER_ERRORS, note_enqueue_failure
 from graph import GraphError, TransientError
 from graph import operations as ops
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -100,11 +104,19 @@ def offboard_person(*, email: str, actor: Actor, user) -> int:
         person_ids = [item.person.pk for item in items]
         actor_id = actor.user_id
 
+        grant_ids = [g.pk for item in items for g in item.grants]
+
         def enqueue() -> None:
             from businesses.tasks import person_remove_task
 
-            for person_id in person_ids:
-                person_remove_task.delay(person_id, actor_id)
+            try:
+                for person_id in person_ids:
+                    person_remove_task.delay(person_id, actor_id)
+            except BROKER_ERRORS:
+                # The queue is down: the grants' removals are swept to Meta when it is back.
+                Grant.objects.filter(pk__in=grant_ids).update(waiting_for_queue=True)
+                logger.warning("event=enqueue_failed task=person_remove people=%s", person_ids)
+                note_enqueue_failure("offboarding")
 
         transaction.on_commit(enqueue)
     return len(items)

@@ -64,6 +64,7 @@ from businesses.models import (
     StaffAssignment,
 )
 from businesses.models.base import ad_account_id_validator, meta_id_validator
+from businesses.queueing import BROKER_ERRORS, note_enqueue_failure
 from businesses.services import token_store
 from graph import GraphError
 from graph import operations as ops
@@ -592,7 +593,12 @@ def _plan_steps(onboarding: Onboarding) -> list[OnboardingStep]:
 def _enqueue_run(onboarding_id: int) -> None:
     from businesses.onboarding_tasks import onboarding_run_task
 
-    onboarding_run_task.delay(onboarding_id)
+    try:
+        onboarding_run_task.delay(onboarding_id)
+    except BROKER_ERRORS:
+        # Saved; the status page's "try again" queues it once the task queue is back.
+        logger.warning("event=enqueue_failed task=onboarding_run id=%s", onboarding_id)
+        note_enqueue_failure(f"onboarding:{onboarding_id}")
 
 
 def _client_business(*, onboarding: Onboarding, meta_id: str, name: str, actor: Actor) -> Business:

@@ -54,10 +54,12 @@ from businesses.models import (
     PartnerRelationship,
     SyncRun,
 )
+from businesses.queueing import enqueue
 from graph import (
     BadRequestError,
     GraphClient,
     GraphError,
+    MetaUnreachableError,
     Page,
     PermissionMissingError,
     ThrottledError,
@@ -131,7 +133,7 @@ def business_sync_request(*, business: Business, trigger: str, actor: Actor) -> 
     run = SyncRun.objects.create(
         business=business, trigger=trigger, requested_by=actor.user, status=SyncRun.Status.QUEUED
     )
-    transaction.on_commit(lambda: business_sync_task.delay(business.pk, run.pk))
+    transaction.on_commit(lambda: enqueue(business_sync_task, business.pk, run.pk, row=run))
     return run
 
 
@@ -149,8 +151,13 @@ def businesses_due_for_sync(*, limit: int = 500):
         Business.objects.filter(pk__in=connected, sync_state=Business.SyncState.IDLE)
         .filter(Q(sync_paused_until__isnull=True) | Q(sync_paused_until__lte=now))
         .filter(
-            Q(last_synced_at__isnull=True)
-            | Q(last_synced_at__lte=now - timedelta(minutes=1) * F("sync_interval_minutes"))
+            # After a failure the retry time rules (back-off); otherwise the interval does.
+            Q(sync_retry_at__lte=now)
+            | Q(sync_retry_at__isnull=True, last_synced_at__isnull=True)
+            | Q(
+                sync_retry_at__isnull=True,
+                last_synced_at__lte=now - timedelta(minutes=1) * F("sync_interval_minutes"),
+            )
         )
         .exclude(pk__in=recently_queued)
         .order_by(F("last_synced_at").asc(nulls_first=True))[:limit]
@@ -194,6 +201,30 @@ def _release(business_id: int, **fields: Any) -> None:
     Business.objects.filter(pk=business_id).update(
         sync_state=Business.SyncState.IDLE, sync_lease_until=None, **fields
     )
+
+
+def sync_retry_delay(failures_in_a_row: int) -> timedelta:
+    """The back-off after the n-th failed sync in a row (SYNC_RETRY_MINUTES, last one repeats)."""
+    steps = settings.SYNC_RETRY_MINUTES
+    return timedelta(minutes=steps[min(max(failures_in_a_row, 1), len(steps)) - 1])
+
+
+def _release_failed(business_id: int) -> Any:
+    """Release after a failed run and schedule the next try; last_synced_at stays put, so the
+    business is not left a whole interval behind. Returns the time of the next try."""
+    failures = (
+        Business.objects.filter(pk=business_id)
+        .values_list("sync_failures_in_a_row", flat=True)
+        .first()
+        or 0
+    ) + 1
+    retry_at = timezone.now() + sync_retry_delay(failures)
+    _release(business_id, sync_retry_at=retry_at, sync_failures_in_a_row=failures)
+    return retry_at
+
+
+def _next_try_note(retry_at: Any) -> str:
+    return f" Next try at {timezone.localtime(retry_at):%H:%M} UTC."
 
 
 def business_sync(
@@ -258,25 +289,35 @@ def business_sync(
     except (GraphError, NotConnectedError) as err:
         run.status = SyncRun.Status.FAILED
         run.error = err.describe() if isinstance(err, GraphError) else str(err)
-        _release(business.pk)
+        run.error += _next_try_note(_release_failed(business.pk))
     except BaseException:
         # Unknown failure (or the worker's soft time limit): release, record, re-raise.
         run.status = SyncRun.Status.FAILED
         run.error = "The sync stopped on an unexpected error; see the worker log."
-        _release(business.pk)
+        run.error += _next_try_note(_release_failed(business.pk))
         run.finished_at = timezone.now()
         run.save()
+        _log_outcome(run, business)
         raise
     else:
         run.warnings = "\n".join(syncer.warnings)[:5000]
         if syncer.section_errors:
             run.status = SyncRun.Status.FAILED
-            run.error = " ".join(syncer.section_errors)[:5000]
-        elif syncer.warnings:
-            run.status = SyncRun.Status.SUCCEEDED_WITH_WARNINGS
+            run.error = " ".join(syncer.section_errors)[:4900]
+            run.error += _next_try_note(_release_failed(business.pk))
         else:
-            run.status = SyncRun.Status.SUCCEEDED
-        _release(business.pk, last_synced_at=timezone.now(), sync_paused_until=None)
+            run.status = (
+                SyncRun.Status.SUCCEEDED_WITH_WARNINGS
+                if syncer.warnings
+                else SyncRun.Status.SUCCEEDED
+            )
+            _release(
+                business.pk,
+                last_synced_at=timezone.now(),
+                sync_paused_until=None,
+                sync_retry_at=None,
+                sync_failures_in_a_row=0,
+            )
     run.finished_at = timezone.now()
     with transaction.atomic():
         run.save()
@@ -298,7 +339,27 @@ def business_sync(
                     + "".join(f" {line}" for line in run.warning_lines)
                 ),
             )
+    _log_outcome(run, business)
     return run
+
+
+def _log_outcome(run: SyncRun, business: Business) -> None:
+    """One structured (key=value) line per finished run; the redaction filter guards every
+    handler, and nothing here could hold a token anyway."""
+    duration = run.duration_seconds
+    logger.info(
+        "event=sync business_id=%s business_meta_id=%s run_id=%s status=%s created=%s "
+        "updated=%s removed=%s graph_calls=%s duration_s=%s",
+        business.pk,
+        business.meta_id,
+        run.pk,
+        run.status,
+        run.created_count,
+        run.updated_count,
+        run.removed_count,
+        run.graph_calls,
+        f"{duration:.2f}" if duration is not None else "-",
+    )
 
 
 class ListingWithdrawn(Exception):
@@ -360,7 +421,7 @@ class Syncer:
             self.reading = None
             try:
                 section()
-            except (ThrottledError, TokenInvalidError):
+            except (ThrottledError, TokenInvalidError, MetaUnreachableError):
                 raise
             except ListingWithdrawn:
                 pass  # left out on purpose; its warning is on the run

@@ -39,6 +39,14 @@ def dispatch_due_syncs(limit: int = 500) -> int:
 
 
 @shared_task(acks_late=True)
+def queue_sweep_task() -> int:
+    """Send again what the task queue never got (every minute on the beat)."""
+    from businesses.sweeper import queue_sweep
+
+    return queue_sweep().sent
+
+
+@shared_task(acks_late=True)
 def token_health_task() -> int:
     from businesses.token_health import token_health_check_all
 

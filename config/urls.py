@@ -3,7 +3,11 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config.health import healthz
+
 urlpatterns = [
+    # No login, no data: for load balancers and monitors (config/health.py).
+    path("healthz", healthz, name="healthz"),
     # The portal's front door is the staff home page (behind the admin login).
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     # Browsers ask for /favicon.ico before reading any page's <link rel="icon">.

@@ -8,7 +8,7 @@ for asset in graph.operations.iter_assets(client, business_id, "ad_account", "ow
 from __future__ import annotations
 
 from .batch import BatchRequest, BatchResult
-from .client import CallRecord, GraphClient
+from .client import CallRecord, GraphClient, MetaUnreachableError
 from .config import GraphConfig
 from .errors import (
     ERROR_CLASSES,
@@ -43,6 +43,7 @@ __all__ = [
     "GraphTimeoutError",
     "LastAdminError",
     "MalformedResponseError",
+    "MetaUnreachableError",
     "NotFoundError",
     "Page",
     "PermissionMissingError",

@@ -18,6 +18,12 @@ Retries
    (create a system user, invite a person, generate a token) could then do it twice, so the
    error goes to the caller, whose read-back decides.
 4. Token, permission, bad-request, two-factor, cap and policy errors are never retried.
+5. One budget per client (one sync run or one push): all retries together stop at
+   `retry_budget`. When calls in a row get no answer at all (connection refused, connect or
+   read timeout) `unreachable_after` times, or for `unreachable_seconds` since the first of
+   them began, Meta is taken to be unreachable: MetaUnreachableError is raised, and every later
+   call of this client raises it at once without touching the network, so a run whose Meta is
+   down stops within a minute instead of each section exhausting its own retries.
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ __all__ = [
     "BatchResult",
     "CallRecord",
     "GraphClient",
+    "MetaUnreachableError",
     "Page",
 ]
 
@@ -70,6 +77,15 @@ MAX_IDS = 50  # Meta's cap on ?ids= is not documented; 50 matches batch (DOMAIN 
 _AUTH_PARAMS = frozenset({"access_token", "appsecret_proof"})
 _VERSION_RE = re.compile(r"^/v\d+(?:\.\d+)?(?=/|$)")
 _DEFAULT = object()
+
+
+class MetaUnreachableError(TransientError):
+    """Calls in a row got no answer from Meta: the client stopped trying (Retries, 5)."""
+
+    what_to_do = "The portal will try again later."
+
+    def what_happened(self, said: str) -> str:
+        return f"Meta unreachable ({said})."
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +135,11 @@ class GraphClient:
         self.usage = Usage()
         # The latest reading: pacing follows it because Meta's percentages decay over time.
         self.last_usage = Usage()
+        # The retry budget and the unreachable detector (Retries, 5).
+        self.retries_left = config.retry_budget
+        self.unreachable: MetaUnreachableError | None = None
+        self._unanswered = 0
+        self._unanswered_since: float | None = None
 
     def __repr__(self) -> str:
         return f"<GraphClient {self.config.api_root} business={self.business_id}>"
@@ -278,7 +299,7 @@ class GraphClient:
                 if err is not None and self._may_retry(err, requests[index].is_idempotent):
                     retry.append(index)
                     waits.append(err)
-            if not retry or attempt >= self.config.max_retries:
+            if not retry or attempt >= self.config.max_retries or not self._spend_retry():
                 return
             throttled = [e for e in waits if isinstance(e, ThrottledError)]
             if any(self._too_long(e) for e in throttled):
@@ -380,14 +401,20 @@ class GraphClient:
     ) -> Any:
         attempt = 0
         while True:
+            if self.unreachable is not None:
+                raise self.unreachable
             self._pace()
             try:
                 return self._exchange(method, path, params, token, proof, expect, record_success)
             except (TransientError, ThrottledError) as err:
+                if self.unreachable is not None:
+                    raise self.unreachable from err
                 retryable = method == "GET" or idempotent or err.safe_to_resend
                 if not retryable or attempt >= self.config.max_retries:
                     raise
                 if isinstance(err, ThrottledError) and self._too_long(err):
+                    raise
+                if not self._spend_retry():
                     raise
                 wait = self._backoff(attempt, err)
                 logger.warning(
@@ -401,6 +428,35 @@ class GraphClient:
                 )
                 self._rest(wait)
                 attempt += 1
+
+    def _spend_retry(self) -> bool:
+        """Take one retry from the client's budget; False when it is spent."""
+        if self.retries_left is None:
+            return True
+        if self.retries_left <= 0:
+            logger.warning("Graph retry budget spent; not retrying")
+            return False
+        self.retries_left -= 1
+        return True
+
+    def _note_answer(self) -> None:
+        self._unanswered, self._unanswered_since = 0, None
+
+    def _note_no_answer(self, began: float) -> None:
+        """A call got no answer at all; after enough in a row, Meta is unreachable."""
+        self._unanswered += 1
+        if self._unanswered_since is None:
+            self._unanswered_since = began
+        waited = time.monotonic() - self._unanswered_since
+        if (
+            self._unanswered >= self.config.unreachable_after
+            or waited >= self.config.unreachable_seconds
+        ):
+            self.unreachable = MetaUnreachableError(
+                f"no answer to {self._unanswered} call(s) in a row over {waited:.0f}s",
+                safe_to_resend=True,
+            )
+            logger.warning("Meta unreachable: %s", self.unreachable.message)
 
     def _rest(self, seconds: float) -> None:
         """Sleep, and count the wait against Meta's regain estimate so it is not waited twice."""
@@ -495,9 +551,12 @@ class GraphClient:
                 allow_redirects=False,
             )
             status = response.status_code
+            self._note_answer()
             return self._decode(response, expect)
         except requests.RequestException as exc:
             error = _transport_error(exc)
+            if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+                self._note_no_answer(t0)
             scrub_exception_chain(exc)
             raise error from exc
         except GraphError as exc:

@@ -25,6 +25,13 @@ class GraphConfig:
     max_throttle_wait: float = 300.0
     # Longest pause before a call when usage headers report the slowdown threshold or more.
     slowdown_max_seconds: float = 30.0
+    # One retry budget per client (a client serves one sync run or one push): retries of all
+    # its calls together stop here (None: only max_retries per call applies).
+    retry_budget: int | None = None
+    # Meta is unreachable once this many calls in a row got no answer (refused, timed out), or
+    # the first of them began this many seconds ago: every later call fails at once.
+    unreachable_after: int = 3
+    unreachable_seconds: float = 20.0
 
     @property
     def api_root(self) -> str:

@@ -49,6 +49,11 @@ class SystemUser(TimeStampedModel):
     failure_reason = models.TextField(blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # The task queue was unavailable when the creation was to be sent: the sweeper sends it.
+    waiting_for_queue = models.BooleanField(default=False)
+    # Set just before the create call to Meta: a redelivered task that finds it set cannot know
+    # whether Meta created the system user, so it looks for it by name before creating again.
+    create_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("business", "role", "name")

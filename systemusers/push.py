@@ -43,7 +43,8 @@ def _adopt_by_name(client, system_user: SystemUser) -> str | None:
 
 
 def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUser:
-    """Create a reserved system user in Meta; on refusal release its slot.
+    """Create a reserved system user in Meta; on refusal release its slot. A transient failure
+    (Meta unreachable, an answer lost) leaves it reserved for a retry, which adopts first.
 
     Meta's own cap refusals (3949 / 3965) become the same SystemUserCapError as the portal's."""
     system_user = SystemUser.objects.select_related("business", "business__app").get(
@@ -54,14 +55,21 @@ def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUs
     business = system_user.business
     try:
         with business_client(business) as (client, _ledger):
-            try:
-                meta_id = ops.create_system_user(
-                    client, business.meta_id, system_user.name, system_user.role
-                )
-            except TransientError:
+            meta_id = None
+            if system_user.create_sent_at is not None:
+                # An earlier attempt sent the create and its answer was lost (a killed worker,
+                # a cut connection): Meta may hold it already, so look before creating again.
                 meta_id = _adopt_by_name(client, system_user)
-                if meta_id is None:
-                    raise
+            if meta_id is None:
+                SystemUser.objects.filter(pk=system_user.pk).update(create_sent_at=timezone.now())
+                try:
+                    meta_id = ops.create_system_user(
+                        client, business.meta_id, system_user.name, system_user.role
+                    )
+                except TransientError:
+                    meta_id = _adopt_by_name(client, system_user)
+                    if meta_id is None:
+                        raise
     except CapReachedError:
         level = access_level_of(business)
         holders = SystemUser.objects.filter(
@@ -79,6 +87,10 @@ def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUs
             holders=[(su.name, su.status) for su in holders]
             + [("(unknown to the portal, in Meta)", "active")],
         ) from None
+    except TransientError:
+        # Meta may have it or not: the row stays reserved (create_sent_at set), and the task's
+        # retry (or the queue sweeper) looks for it by name before creating again.
+        raise
     except GraphError as err:
         system_user_release(system_user=system_user, reason=err.describe(), actor=actor)
         raise SystemUserPushError(err.describe()) from None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.models import Business
+from businesses.queueing import enqueue
 from systemusers.caps import access_level_of, cap_for
 from systemusers.errors import SystemUserCapError
 from systemusers.models import MAX_ADMIN_SLOTS, MAX_EMPLOYEE_SLOTS, SystemUser
@@ -131,7 +132,7 @@ def system_user_mark_created(*, system_user: SystemUser, meta_id: str, actor: Ac
 def _enqueue_create_in_meta(system_user_id: int) -> None:
     from systemusers.tasks import system_user_create_in_meta_task
 
-    system_user_create_in_meta_task.delay(system_user_id)
+    enqueue(system_user_create_in_meta_task, system_user_id, row=SystemUser(pk=system_user_id))
 
 
 def system_user_create(

@@ -67,6 +67,10 @@ class Business(TimeStampedModel):
         null=True, blank=True, help_text="Meta throttled this business; syncs wait until then."
     )
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # After a failed sync: when the dispatcher tries again (back-off from SYNC_RETRY_MINUTES by
+    # the number of failures in a row). Cleared by a successful sync.
+    sync_retry_at = models.DateTimeField("next try at", null=True, blank=True)
+    sync_failures_in_a_row = models.PositiveSmallIntegerField("failed syncs in a row", default=0)
     system_users_over_cap = models.BooleanField(
         default=False, help_text="A sync found more system users than the access level allows."
     )

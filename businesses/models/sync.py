@@ -51,6 +51,11 @@ class SyncRun(models.Model):
         help_text="What the sync could not read because Meta no longer serves it (one a line); "
         "rows read from it before are kept.",
     )
+    # The task queue was unavailable when the run was to be sent: the sweeper sends it.
+    waiting_for_queue = models.BooleanField(default=False)
+    sent_again_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the queue sweeper last sent this run again."
+    )
 
     class Meta:
         ordering = ("-created_at",)

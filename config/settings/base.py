@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "businesses",
     "assets",
     "systemusers",
-    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Below MessageMiddleware: warns when a saved change could not be queued (broker down).
+    "businesses.queueing.QueueOutageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -116,8 +117,15 @@ if not META_GRAPH_VERSION.startswith("v"):
     raise ImproperlyConfigured("META_GRAPH_VERSION must look like 'v25.0'.")
 META_OAUTH_DIALOG_URL = env("META_OAUTH_DIALOG_URL", default="https://www.facebook.com")
 META_CONNECT_TIMEOUT = env.float("META_CONNECT_TIMEOUT", default=5.0)
-META_READ_TIMEOUT = env.float("META_READ_TIMEOUT", default=60.0)
+# Below a minute, so an unanswering Meta fails a run within one (META_UNREACHABLE_SECONDS).
+META_READ_TIMEOUT = env.float("META_READ_TIMEOUT", default=30.0)
 META_MAX_RETRIES = env.int("META_MAX_RETRIES", default=5)
+# One budget per sync or push: retries of every call together stop at this count, and once
+# this many calls in a row found Meta unreachable (refused, timed out) or the first of them
+# began this many seconds ago, the rest fail at once with "Meta unreachable".
+META_RETRY_BUDGET = env.int("META_RETRY_BUDGET", default=20)
+META_UNREACHABLE_AFTER = env.int("META_UNREACHABLE_AFTER", default=3)
+META_UNREACHABLE_SECONDS = env.float("META_UNREACHABLE_SECONDS", default=20.0)
 META_PAGE_SIZE = env.int("META_PAGE_SIZE", default=100)
 # The client slows down once any usage header reports this share (percent) of a quota used.
 META_USAGE_SLOWDOWN_PCT = env.int("META_USAGE_SLOWDOWN_PCT", default=75)
@@ -144,6 +152,16 @@ SYNC_DEFAULT_INTERVAL_MINUTES = env.int("SYNC_DEFAULT_INTERVAL_MINUTES", default
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=30 * 60)
 # A sweep that would mark more than this share of a listing removed is held back for a person.
 SYNC_MAX_REMOVAL_SHARE = env.float("SYNC_MAX_REMOVAL_SHARE", default=0.5)
+# A failed sync is tried again after these many minutes (the 1st, 2nd, 3rd and later failure
+# in a row), not a whole interval later.
+SYNC_RETRY_MINUTES = env.list("SYNC_RETRY_MINUTES", cast=int, default=[5, 15, 60])
+if not SYNC_RETRY_MINUTES or min(SYNC_RETRY_MINUTES) < 1:
+    raise ImproperlyConfigured("SYNC_RETRY_MINUTES must list whole minutes, e.g. 5,15,60.")
+# The queue sweeper (every minute) sends again what the task queue never got: rows marked
+# waiting for the queue at once, and pushes, creations and runs still pending after this long.
+QUEUE_SWEEP_STUCK_MINUTES = env.int("QUEUE_SWEEP_STUCK_MINUTES", default=30)
+# /healthz reports the beat missing when its per-minute tick has not run for this long.
+HEALTHZ_BEAT_MINUTES = env.int("HEALTHZ_BEAT_MINUTES", default=5)
 TOKEN_EXPIRY_WARNING_DAYS = env.int("TOKEN_EXPIRY_WARNING_DAYS", default=14)
 # The call ledger feeds the 15-day eligibility rule; older rows are pruned daily.
 GRAPH_CALL_RETENTION_DAYS = env.int("GRAPH_CALL_RETENTION_DAYS", default=45)

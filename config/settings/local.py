@@ -13,6 +13,10 @@ os.environ.setdefault("META_OAUTH_DIALOG_URL", os.environ["META_GRAPH_URL"])
 os.environ.setdefault("DEBUG", "true")
 
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
+
+# The Graph sandbox (run_sandbox) is for the demo and the tests; production never installs it.
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -9,6 +9,10 @@ os.environ.setdefault("TOKEN_ENCRYPTION_KEYS", "q8Q0n6xv2gF1r9m3M1Dz4cVJp1dE3nR7
 os.environ.setdefault("META_GRAPH_URL", "http://127.0.0.1:9")
 
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
+
+# The Graph sandbox (run_sandbox) is for the demo and the tests; production never installs it.
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = True

@@ -108,3 +108,27 @@ def test_the_ledger_prune_keeps_the_retention_window():
         14,
         44,
     ]
+
+
+def test_a_failed_business_waits_for_its_retry_time_not_its_interval():
+    now = timezone.now()
+    failed = connected(
+        sync_interval_minutes=60,
+        last_synced_at=now - timedelta(hours=3),
+        sync_retry_at=now + timedelta(minutes=4),
+        sync_failures_in_a_row=1,
+    )
+    dispatch_due_syncs()
+    assert failed.pk not in queued()
+
+
+def test_a_failed_business_is_dispatched_once_its_retry_time_passed_within_its_interval():
+    now = timezone.now()
+    failed = connected(
+        sync_interval_minutes=60,
+        last_synced_at=now - timedelta(minutes=10),
+        sync_retry_at=now - timedelta(seconds=1),
+        sync_failures_in_a_row=1,
+    )
+    dispatch_due_syncs()
+    assert queued() == {failed.pk}

@@ -52,3 +52,16 @@ def test_an_unknown_eligibility_rule_is_refused_by_name():
     result = _run(["check"], **production_env(META_ELIGIBILITY_RULE="fastest"))
     assert result.returncode != 0
     assert "META_ELIGIBILITY_RULE" in result.stderr
+
+
+def test_the_sandbox_is_not_installed_in_production_but_is_in_test_settings():
+    show = [
+        "shell",
+        "-c",
+        "from django.conf import settings; print('sandbox' in settings.INSTALLED_APPS)",
+    ]
+    assert _run(show, **production_env()).stdout.strip().splitlines()[-1] == "False"
+    assert _run(["run_sandbox", "--help"], **production_env()).returncode != 0
+    from django.conf import settings
+
+    assert "sandbox" in settings.INSTALLED_APPS

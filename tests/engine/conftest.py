@@ -5,6 +5,9 @@ tokens the sandbox issued. Tests never sleep: the client's sleep is injected (``
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -145,3 +148,74 @@ def forget_broker_connections(celery_app) -> None:
     them, for the default broker): drop them so the next send uses the configured broker."""
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+
+
+class OwnRedis:
+    """A ``redis-server`` of the test's own on a free loopback port, which the test may stop
+    and start again (a broker outage) without touching the shared Redis."""
+
+    def __init__(self, workdir) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = workdir
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> OwnRedis:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.close()
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[OwnRedis]:
+    """This process's Celery app publishing to a Redis the test owns (started here)."""
+    from config.celery_app import app as celery_app
+
+    server = OwnRedis(tmp_path).start()
+    before = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = server.url, False
+    forget_broker_connections(celery_app)
+    try:
+        yield server
+    finally:
+        server.stop()
+        celery_app.conf.broker_url, celery_app.conf.task_always_eager = before
+        forget_broker_connections(celery_app)
+
+
+@pytest.fixture
+def migration_data(transactional_db) -> None:
+    """Transactional tests flush the tables, the migrations' data too, and an earlier one may
+    have run first: make the staff groups and the task vocabulary again (both idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("businesses.migrations.0003_staff_groups").create_groups(apps, None)
+    importlib.import_module("assets.migrations.0003_task_vocabulary").seed(apps, None)

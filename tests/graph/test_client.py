@@ -18,6 +18,7 @@ from graph import (
     GraphTimeoutError,
     LastAdminError,
     MalformedResponseError,
+    MetaUnreachableError,
     PermissionMissingError,
     PolicyBlockedError,
     ThrottledError,
@@ -116,6 +117,55 @@ def test_retries_stop_after_max_retries(fake, make_client, sleeps):
         make_client(max_retries=2).get("/1001")
     assert len(fake.requests) == 3
     assert len(sleeps.waits) == 2
+
+
+def test_one_retry_budget_is_shared_by_every_call_of_a_client(fake, make_client, sleeps):
+    fake.on("GET", "/1001", graph_error(2, status=500))
+    fake.on("GET", "/1002", graph_error(2, status=500))
+    client = make_client(max_retries=5, retry_budget=3)
+    with pytest.raises(TransientError):
+        client.get("/1001")  # three retries: the whole budget
+    with pytest.raises(TransientError):
+        client.get("/1002")  # none left: one attempt only
+    assert [len(fake.seen("/1001")), len(fake.seen("/1002"))] == [4, 1]
+    assert len(sleeps.waits) == 3
+
+
+def test_calls_refused_in_a_row_make_meta_unreachable_and_later_calls_fail_at_once(
+    make_client, sleeps, calls
+):
+    client = make_client(
+        base_url=f"http://127.0.0.1:{free_port()}", max_retries=5, unreachable_after=3
+    )
+    with pytest.raises(MetaUnreachableError) as raised:
+        client.get("/1001")
+    assert raised.value.describe().startswith("Meta unreachable")
+    assert len(calls) == 3 and len(sleeps.waits) == 2
+    with pytest.raises(MetaUnreachableError):
+        client.get("/1002")
+    assert len(calls) == 3  # no network touched
+
+
+def test_an_answer_between_failures_resets_the_unreachable_count(fake, make_client, sleeps):
+    fake.on("GET", "/1001", graph_error(2, status=500))  # answers (with an error): reachable
+    client = make_client(max_retries=4, unreachable_after=2)
+    with pytest.raises(TransientError) as raised:
+        client.get("/1001")
+    assert not isinstance(raised.value, MetaUnreachableError)
+    assert client.unreachable is None
+
+
+def test_a_server_that_never_answers_is_unreachable_once_the_window_passed(
+    make_client, silent_server, sleeps
+):
+    client = make_client(
+        base_url=silent_server, read_timeout=0.3, max_retries=5, unreachable_seconds=0.5
+    )
+    started = time.monotonic()
+    with pytest.raises(MetaUnreachableError):
+        client.get("/1001")
+    assert time.monotonic() - started < 2  # two read timeouts, not six
+    assert len(sleeps.waits) == 1
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,8 +15,29 @@ from businesses.models import GraphCall
 from tests.factories import DeveloperAppFactory
 
 
+@pytest.fixture(autouse=True, params=["now", "00:00:30", "23:59:30"])
+def clock(request):
+    """Every test at the time it runs, and at both edges of a UTC day: the window counts
+    calendar days, so data placed by "now minus n days" would slip out of it near midnight."""
+    if request.param == "now":
+        yield
+        return
+    hour, minute, second = (int(part) for part in request.param.split(":"))
+    at = datetime(2026, 3, 10, hour, minute, second, tzinfo=UTC)
+    with time_machine.travel(at, tick=True):
+        yield
+
+
+def _at(days_ago: int) -> datetime:
+    """A moment inside the calendar day ``days_ago`` days back (its noon), never in the future."""
+    now = timezone.now()
+    day = timezone.localdate(now) - timedelta(days=days_ago)
+    noon = datetime.combine(day, dt_time(12), tzinfo=timezone.get_current_timezone())
+    return min(now, noon)
+
+
 def _calls(app, *, days_ago: int, ok: int, failed: int = 0) -> None:
-    at = timezone.now() - timedelta(days=days_ago, minutes=5)
+    at = _at(days_ago)
     rows = [GraphCall(at=at, app=app, method="GET", path="/x", status=200) for _ in range(ok)]
     rows += [
         GraphCall(at=at, app=app, method="GET", path="/x", status=400, error_code=100)

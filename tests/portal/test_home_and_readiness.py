@@ -87,6 +87,20 @@ def test_home_shows_a_paused_sync_and_until_when(client, cast):
     assert "Meta throttled it" in page
 
 
+def test_home_shows_a_failed_sync_and_when_it_is_tried_again(client, cast):
+    retry_at = timezone.now().replace(hour=14, minute=5) + timedelta(days=1)
+    SyncRun.objects.create(
+        business=cast.client_a, status=SyncRun.Status.FAILED, error="Meta unreachable."
+    )
+    Business.objects.filter(pk=cast.client_a.pk).update(
+        sync_retry_at=retry_at, sync_failures_in_a_row=1
+    )
+    client.force_login(cast.alice)
+    page = client.get(reverse("portal:home")).content.decode()
+    assert "failed" in page
+    assert "next try at 14:05 UTC" in page
+
+
 def _items(user, business):
     b, token = business_for_readiness(user, business.pk)
     return {item.key: item for item in readiness_items(b, token)}

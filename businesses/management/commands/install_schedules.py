@@ -14,6 +14,8 @@ SCHEDULES = [
         "businesses.tasks.dispatch_due_syncs",
         {"every": 1, "period": "minutes"},
     ),
+    # Sends again pushes, system-user creations and sync runs the task queue never got.
+    ("Queue sweeper", "businesses.tasks.queue_sweep_task", {"every": 1, "period": "minutes"}),
     ("Token health (daily)", "businesses.tasks.token_health_task", {"minute": "15", "hour": "3"}),
     (
         "Prune the Graph call ledger (daily)",
