@@ -1,8 +1,11 @@
 """Pushing the portal's grants and partner shares to Meta, then reading them back.
 
-Each push is idempotent: Meta's assigned_users POST replaces a user's task list, so sending
-the full desired set twice changes nothing; the final state is written only if the row still
-wants what was pushed (a change made meanwhile queues its own push)."""
+Each push is idempotent: Meta's assigned_users POST replaces a user's task list
+(facebook_business/adobjects/adaccount.py ``create_assigned_user``: params ``user``, ``tasks``,
+``business``), so sending the full desired set twice changes nothing; the final state is
+written only if the row still wants what was pushed (a change made meanwhile queues its own
+push). Because the POST replaces, a grant in ADD mode reads the holder's tasks first and sends
+the union: nothing the holder has in Meta is taken away unless the staff member chose REPLACE."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from assets.models import AssetAccess, Grant, PushState
+from assets.models import AssetAccess, Grant, GrantMode, PushState
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import NotConnectedError, business_client
@@ -39,7 +42,9 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
     """Apply one grant (or its removal) in Meta and verify it by reading it back.
 
     1. Nothing to do unless the grant is pending (a re-run of a done push is a no-op).
-    2. POST the full desired task set (or DELETE the user) with the business's token.
+    2. In ADD mode, read what the holder holds on the asset now and add it to the wanted
+       set (the POST replaces the whole list). Then POST the full set (or DELETE the user)
+       with the business's token.
     3. Read the asset's assigned users back: a superset of the wanted tasks is success (Meta
        adds implied tasks); absence is success for a removal.
     4. Record the outcome — applied, or failed with Meta's reason in words — and audit it."""
@@ -50,11 +55,14 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
     if state not in (PushState.PENDING, PushState.PENDING_REMOVAL):
         return grant
     principal = grant.principal
-    wanted = list(grant.tasks)
+    asked = list(grant.tasks)
+    wanted = list(asked)
     asset_id, business_id = grant.asset.meta_id, grant.business.meta_id
     try:
         with business_client(grant.business) as (client, _ledger):
             if state == PushState.PENDING:
+                if grant.push_mode == GrantMode.ADD:
+                    wanted = _union_with_held(client, grant, principal.meta_id, asked)
                 ops.assign_user(client, asset_id, principal.meta_id, wanted, business_id)
             else:
                 ops.remove_user(client, asset_id, principal.meta_id, business_id)
@@ -78,8 +86,9 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
         if state == PushState.PENDING:
             applied = sorted(held.tasks) if held else []
             if held and set(wanted) <= set(applied):
-                done = Grant.objects.filter(pk=grant.pk, push_state=state, tasks=wanted).update(
+                done = Grant.objects.filter(pk=grant.pk, push_state=state, tasks=asked).update(
                     push_state=PushState.IN_SYNC,
+                    tasks=wanted,
                     applied_tasks=applied,
                     push_error="",
                     last_pushed_at=now,
@@ -124,6 +133,16 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
             _audit_outcome(grant, actor, summary)
     grant.refresh_from_db()
     return grant
+
+
+def _union_with_held(client, grant: Grant, user_meta_id: str, asked: list[str]) -> list[str]:
+    """The asked tasks plus every task Meta says the holder has on the asset right now."""
+    read = ops.read_assigned_users(client, grant.business.meta_id, [grant.asset.meta_id])
+    current = read[grant.asset.meta_id]
+    if isinstance(current, GraphError):
+        raise current
+    held = next((u for u in current if u.id == user_meta_id), None)
+    return list(dict.fromkeys([*(held.tasks if held else []), *asked]))
 
 
 def _audit_outcome(grant: Grant, actor: Actor, summary: str) -> None:
