@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from businesses.portal.home import login_to_portal
+
 urlpatterns = [
     # The portal's front door is the staff home page (behind the admin login).
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     # Before the admin: its catch-all would otherwise swallow /admin/portal/.
     path("admin/portal/", include("businesses.portal.urls")),
+    # Logging in lands on the portal home (the admin's own login, with that default ``next``).
+    path("admin/login/", login_to_portal),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from django.urls import path
 from businesses.portal import (
     access,
     advisor,
+    drift,
     eligibility,
     home,
     offboarding,
@@ -23,6 +24,9 @@ v = admin.site.admin_view
 
 urlpatterns = [
     path("", v(home.home), name="home"),
+    path("sync-status.json", v(drift.sync_status), name="sync_status"),
+    path("clients/<int:business_id>/sync/", v(drift.sync_now), name="sync_now"),
+    path("clients/<int:business_id>/drift/", v(drift.drift_list), name="drift"),
     path("clients/<int:business_id>/readiness/", v(readiness.readiness), name="readiness"),
     path("clients/<int:business_id>/access/", v(access.give_access), name="give_access"),
     path("clients/<int:business_id>/access/done/", v(access.access_result), name="access_result"),

@@ -136,7 +136,7 @@ def test_submitting_shows_a_review_of_held_now_and_after_and_sends_nothing(
     client, admin_user, acme
 ):
     sandbox, business = acme
-    employee, assets, page = _six_tasks_on_a_page(sandbox, business)
+    employee, _assets, page = _six_tasks_on_a_page(sandbox, business)
     client.force_login(admin_user)
     before = list(Grant.objects.values_list("pk", "tasks", "push_state"))
     response = client.post(
@@ -152,7 +152,7 @@ def test_submitting_shows_a_review_of_held_now_and_after_and_sends_nothing(
 
 def test_replace_review_lists_every_task_that_will_be_lost_per_asset(client, admin_user, acme):
     sandbox, business = acme
-    employee, assets, page = _six_tasks_on_a_page(sandbox, business)
+    employee, _assets, page = _six_tasks_on_a_page(sandbox, business)
     client.force_login(admin_user)
     response = client.post(
         reverse("portal:give_access", args=[business.pk]),
@@ -172,7 +172,7 @@ def test_the_result_page_shows_before_and_after_per_asset(
     client, admin_user, acme, django_capture_on_commit_callbacks
 ):
     sandbox, business = acme
-    employee, assets, page = _six_tasks_on_a_page(sandbox, business)
+    employee, _assets, page = _six_tasks_on_a_page(sandbox, business)
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
