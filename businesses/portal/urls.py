@@ -39,6 +39,7 @@ urlpatterns = [
     path("advisor/", v(advisor.advisor), name="advisor"),
     path("search/", v(search.search), name="search"),
     path("offboarding/", v(offboarding.offboarding), name="offboarding"),
+    path("offboarding/done/", v(offboarding.offboarding_done), name="offboarding_done"),
     path("onboarding/", v(onboarding.onboarding_list), name="onboarding_list"),
     path("onboarding/new/", v(onboarding.onboarding_details), name="onboarding_new"),
     path(
