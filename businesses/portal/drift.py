@@ -111,7 +111,7 @@ def sync_now(request: HttpRequest, business_id: int) -> HttpResponse:
         trigger=SyncRun.Trigger.MANUAL,
         actor=Actor.staff(request.user, source=AuditEvent.Source.FORM),
     )
-    messages.success(request, f"Sync of {business.name} queued; its progress shows below.")
+    messages.success(request, f"Sync of {business.name} started; its progress shows below.")
     return redirect(f"{_home_url()}#client-{business.pk}")
 
 

@@ -150,3 +150,26 @@ def test_a_holder_whose_business_cannot_reach_the_asset_is_refused(acme):
     stranger = PersonFactory(business=BusinessFactory(name="Elsewhere"))
     with pytest.raises(ValidationError, match="no confirmed access"):
         grants_preview_preset(assets=[page], preset_slug="analyst", person=stranger)
+
+
+def test_sharing_again_with_a_partner_keeps_the_tasks_it_was_permitted(cast):
+    from assets.models import AssetAccess
+    from assets.services import share_create
+    from tests.factories import AssetFactory
+
+    asset = AssetFactory(owner_business=cast.client_a)
+    AssetAccess.objects.create(
+        asset=asset,
+        business=cast.agency,
+        access_type=AssetAccess.AccessType.AGENCY,
+        permitted_tasks=["ANALYZE"],
+        access_status="CONFIRMED",
+    )
+    access = share_create(
+        asset=asset,
+        partner=cast.agency,
+        permitted_tasks=["ADVERTISE"],
+        actor=Actor.system(),
+        push=False,
+    )
+    assert access.permitted_tasks == ["ANALYZE", "ADVERTISE"]
