@@ -10,10 +10,9 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from assets.models import Asset
 from businesses import scoping
@@ -100,12 +99,15 @@ def drift_list(request: HttpRequest, business_id: int) -> HttpResponse:
     )
 
 
-@require_POST
 def sync_now(request: HttpRequest, business_id: int) -> HttpResponse:
     from businesses.sync import business_sync_request
 
-    require_perm(request, "businesses.change_business")
+    # Another client's id is a 404 whatever the method; then only a POST by staff who may
+    # change businesses queues anything.
     business = business_or_404(request, business_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    require_perm(request, "businesses.change_business")
     business_sync_request(
         business=business,
         trigger=SyncRun.Trigger.MANUAL,

@@ -173,3 +173,19 @@ def test_staff_without_the_change_permission_see_no_sync_button(client, cast):
     client.force_login(auditor)
     html = client.get(reverse("portal:home")).content.decode()
     assert reverse("portal:sync_now", args=[cast.client_a.pk]) not in html
+
+
+def test_sync_now_is_a_404_for_another_client_even_by_get(client, cast):
+    client.force_login(cast.alice)
+    assert client.get(reverse("portal:sync_now", args=[cast.client_b.pk])).status_code == 404
+    assert client.get(reverse("portal:sync_now", args=[cast.client_a.pk])).status_code == 405
+
+
+def test_an_auditor_cannot_sync_now(client, cast):
+    auditor = StaffFactory(
+        username="audra", group="Auditor (read-only)", businesses=[cast.client_a]
+    )
+    client.force_login(auditor)
+    response = client.post(reverse("portal:sync_now", args=[cast.client_a.pk]))
+    assert response.status_code == 403
+    assert not SyncRun.objects.exists()
