@@ -136,13 +136,17 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
 
 
 def _union_with_held(client, grant: Grant, user_meta_id: str, asked: list[str]) -> list[str]:
-    """The asked tasks plus every task Meta says the holder has on the asset right now."""
+    """What Meta says the holder has on the asset right now, plus what this grant adds: the
+    tasks it wants that Meta had not reported when the portal last looked (``applied_tasks``).
+    Tasks the portal saw earlier and Meta has dropped since are not sent back: a grant adds
+    what was asked for, it never widens access beyond that."""
     read = ops.read_assigned_users(client, grant.business.meta_id, [grant.asset.meta_id])
     current = read[grant.asset.meta_id]
     if isinstance(current, GraphError):
         raise current
     held = next((u for u in current if u.id == user_meta_id), None)
-    return list(dict.fromkeys([*(held.tasks if held else []), *asked]))
+    adding = [t for t in asked if t not in set(grant.applied_tasks or [])]
+    return list(dict.fromkeys([*(held.tasks if held else []), *adding]))
 
 
 def _audit_outcome(grant: Grant, actor: Actor, summary: str) -> None:

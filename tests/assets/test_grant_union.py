@@ -173,3 +173,24 @@ def test_sharing_again_with_a_partner_keeps_the_tasks_it_was_permitted(cast):
         push=False,
     )
     assert access.permitted_tasks == ["ANALYZE", "ADVERTISE"]
+
+
+def test_the_push_does_not_bring_back_a_task_removed_in_meta_since_the_last_sync(
+    acme, django_capture_on_commit_callbacks
+):
+    sandbox, business = acme
+    employee, _page = _employee_and_page(business)
+    account = Asset.objects.filter(owner_business=business, kind="ad_account").first()
+    sandbox.world.assign(account.meta_id, employee.meta_id, ["DRAFT", "AA_ANALYZE"])
+    business_sync(business_id=business.pk, actor=Actor.system())
+    # Someone takes AA_ANALYZE away in Business Settings; the portal has not synced since.
+    sandbox.world.assign(account.meta_id, employee.meta_id, ["DRAFT"])
+    with django_capture_on_commit_callbacks(execute=True):
+        grants_apply_preset(
+            assets=[account], preset_slug="media_buyer", actor=Actor.system(), person=employee
+        )
+    in_meta = set(sandbox.world.assets[account.meta_id].assigned[employee.meta_id])
+    assert {"DRAFT", "ADVERTISE", "ANALYZE"} <= in_meta
+    assert "AA_ANALYZE" not in in_meta
+    grant = Grant.objects.get(person=employee, asset=account, asset_group__isnull=True)
+    assert grant.push_state == PushState.IN_SYNC and "AA_ANALYZE" not in grant.tasks
