@@ -75,12 +75,12 @@ class SystemUserCapError(Exception):
         named = "; ".join(f"'{name}'" for name, _status in self.holders) or "none it lists"
         smallest = cap_for("standard", role)
         level_note = (
-            f"The portal has the app at {access_level} access ({level_label(access_level)}), "
+            f"The portal has the app at {level_label(access_level)} access, "
             f"which allows {portal_cap} {kind}{'s' if portal_cap != 1 else ''}, but Meta decides "
             "the real level: its refusal means it applies a smaller cap"
             + (
-                f" — most likely the app is still at standard access ({level_label('standard')}) "
-                f"in Meta, which allows {smallest}. Set the app's access level here to what the "
+                f" — most likely the app is still at {level_label('standard')} access in Meta, "
+                f"which allows {smallest}. Set the app's access level here to what the "
                 "App Dashboard shows."
                 if access_level != "standard"
                 else "."
