@@ -22,18 +22,24 @@ def test_the_admin_refuses_a_system_user_over_the_cap_naming_the_cap(client, cas
     assert SystemUser.objects.filter(business=cast.client_a).count() == 1
 
 
-def test_the_admin_creates_a_system_user_in_meta_when_there_is_room(client, admin_user, connected):
+def test_the_admin_refuses_a_second_admin_system_user_before_calling_meta(
+    client, admin_user, connected
+):
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:systemusers_systemuser_add"),
         {"business": connected.agency.pk, "name": "Second admin", "role": "ADMIN"},
     )
-    # The demo agency has its one admin system user: the portal refuses before Meta.
     assert response.status_code == 200
     assert "Northwind Media Portal Admin" in response.content.decode()
+    assert not SystemUser.objects.filter(name="Second admin").exists()
+
+
+def test_the_admin_creates_a_system_user_in_meta_when_there_is_room(client, admin_user, connected):
     # Meta grants the app advanced access, and staff record it: room for a second one.
     connected.sandbox.world.assets[connected.creds["app_id"]].access_level = "advanced"
     _switch_to_advanced_in_the_portal_only(connected)
+    client.force_login(admin_user)
     response = client.post(
         reverse("admin:systemusers_systemuser_add"),
         {"business": connected.agency.pk, "name": "Media bot", "role": "EMPLOYEE"},
