@@ -22,7 +22,7 @@ def test_the_admin_refuses_a_system_user_over_the_cap_naming_the_cap(client, cas
     assert SystemUser.objects.filter(business=cast.client_a).count() == 1
 
 
-def test_the_admin_refuses_a_second_admin_system_user_before_calling_meta(
+def test_a_second_admin_system_user_is_refused_naming_the_admin_meta_counts(
     client, admin_user, connected
 ):
     client.force_login(admin_user)
