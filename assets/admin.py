@@ -12,6 +12,7 @@ from assets.models import (
     AssetGroup,
     AssetKind,
     Grant,
+    GrantMode,
     PushState,
     TaskDefinition,
     TaskPreset,
@@ -243,7 +244,11 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
         actor = Actor.staff(request.user)
         data = form.cleaned_data
         if change:
-            saved = grant_set_tasks(grant=obj, tasks=data["tasks"], actor=actor)
+            # The change form shows the grant's whole task list: what is typed is exactly what
+            # the staff member wants it to hold.
+            saved = grant_set_tasks(
+                grant=obj, tasks=data["tasks"], actor=actor, mode=GrantMode.REPLACE
+            )
         else:
             saved = grant_create(
                 asset=data["asset"],

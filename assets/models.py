@@ -59,6 +59,16 @@ class PushState(models.TextChoices):
     REMOVED = "removed", "Removed"
 
 
+class GrantMode(models.TextChoices):
+    """How a change meets the tasks a holder already has on an asset. Meta's assigned_users
+    POST replaces the holder's whole task list, so ADD means the portal sends the union of what
+    the holder holds in Meta and what was asked for; REPLACE sends exactly what was asked for
+    (an explicit choice, confirmed with the tasks it takes away)."""
+
+    ADD = "add", "Add to what they hold"
+    REPLACE = "replace", "Replace what they hold"
+
+
 class TaskDefinition(TimeStampedModel):
     """A task name Meta accepts on one kind of asset. Data, not code: Page tasks are in flux."""
 
@@ -281,6 +291,13 @@ class Grant(TimeStampedModel):
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.PORTAL)
     push_state = models.CharField(
         max_length=16, choices=PushState.choices, default=PushState.PENDING
+    )
+    push_mode = models.CharField(
+        max_length=8,
+        choices=GrantMode.choices,
+        default=GrantMode.ADD,
+        help_text="Add: the push keeps every task the holder has in Meta. Replace: the push "
+        "sets exactly these tasks.",
     )
     push_error = models.TextField(blank=True)
     push_attempts = models.PositiveSmallIntegerField(default=0)

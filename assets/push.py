@@ -1,8 +1,11 @@
 """Pushing the portal's grants and partner shares to Meta, then reading them back.
 
-Each push is idempotent: Meta's assigned_users POST replaces a user's task list, so sending
-the full desired set twice changes nothing; the final state is written only if the row still
-wants what was pushed (a change made meanwhile queues its own push)."""
+Each push is idempotent: Meta's assigned_users POST replaces a user's task list
+(facebook_business/adobjects/adaccount.py ``create_assigned_user``: params ``user``, ``tasks``,
+``business``), so sending the full desired set twice changes nothing; the final state is
+written only if the row still wants what was pushed (a change made meanwhile queues its own
+push). Because the POST replaces, a grant in ADD mode reads the holder's tasks first and sends
+the union: nothing the holder has in Meta is taken away unless the staff member chose REPLACE."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from assets.models import (
     PIXEL_REMOVAL_EXPLANATION,
     AssetAccess,
     Grant,
+    GrantMode,
     PushState,
 )
 from businesses.actors import Actor
@@ -46,7 +50,9 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
     """Apply one grant (or its removal) in Meta and verify it by reading it back.
 
     1. Nothing to do unless the grant is pending (a re-run of a done push is a no-op).
-    2. POST the full desired task set (or DELETE the user) with the business's token.
+    2. In ADD mode, read what the holder holds on the asset now and add it to the wanted
+       set (the POST replaces the whole list). Then POST the full set (or DELETE the user)
+       with the business's token.
     3. Read the asset's assigned users back: a superset of the wanted tasks is success (Meta
        adds implied tasks); absence is success for a removal.
     4. Record the outcome — applied, or failed with Meta's reason in words — and audit it."""
@@ -57,7 +63,8 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
     if state not in (PushState.PENDING, PushState.PENDING_REMOVAL):
         return grant
     principal = grant.principal
-    wanted = list(grant.tasks)
+    asked = list(grant.tasks)
+    wanted = list(asked)
     asset_id, business_id = grant.asset.meta_id, grant.business.meta_id
     if state == PushState.PENDING_REMOVAL and grant.asset.kind not in PER_PERSON_REMOVAL_KINDS:
         # Meta has no DELETE for this kind's assigned_users: asking would only be refused.
@@ -68,6 +75,8 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
     try:
         with business_client(grant.business) as (client, _ledger):
             if state == PushState.PENDING:
+                if grant.push_mode == GrantMode.ADD:
+                    wanted = _union_with_held(client, grant, principal.meta_id, asked)
                 ops.assign_user(client, asset_id, principal.meta_id, wanted, business_id)
             else:
                 ops.remove_user(client, asset_id, principal.meta_id, business_id)
@@ -91,8 +100,9 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
         if state == PushState.PENDING:
             applied = sorted(held.tasks) if held else []
             if held and set(wanted) <= set(applied):
-                done = Grant.objects.filter(pk=grant.pk, push_state=state, tasks=wanted).update(
+                done = Grant.objects.filter(pk=grant.pk, push_state=state, tasks=asked).update(
                     push_state=PushState.IN_SYNC,
+                    tasks=wanted,
                     applied_tasks=applied,
                     push_error="",
                     last_pushed_at=now,
@@ -137,6 +147,20 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
             _audit_outcome(grant, actor, summary)
     grant.refresh_from_db()
     return grant
+
+
+def _union_with_held(client, grant: Grant, user_meta_id: str, asked: list[str]) -> list[str]:
+    """What Meta says the holder has on the asset right now, plus what this grant adds: the
+    tasks it wants that Meta had not reported when the portal last looked (``applied_tasks``).
+    Tasks the portal saw earlier and Meta has dropped since are not sent back: a grant adds
+    what was asked for, it never widens access beyond that."""
+    read = ops.read_assigned_users(client, grant.business.meta_id, [grant.asset.meta_id])
+    current = read[grant.asset.meta_id]
+    if isinstance(current, GraphError):
+        raise current
+    held = next((u for u in current if u.id == user_meta_id), None)
+    adding = [t for t in asked if t not in set(grant.applied_tasks or [])]
+    return list(dict.fromkeys([*(held.tasks if held else []), *adding]))
 
 
 def _audit_outcome(grant: Grant, actor: Actor, summary: str) -> None:

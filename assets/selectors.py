@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from assets.models import Asset, Grant, TaskDefinition
+from assets.models import Asset, Grant, GrantMode, PushState, TaskDefinition
 
 
 def task_vocabulary(asset_kind: str, *, include_deprecated: bool = False) -> set[str]:
@@ -68,3 +70,79 @@ def assets_of_business(business_id: int) -> QuerySet[Asset]:
     return Asset.objects.filter(
         accesses__business_id=business_id, removed_at__isnull=True
     ).distinct()
+
+
+def held_tasks(grant: Grant | None) -> list[str]:
+    """What the holder holds on the asset now, as far as the portal knows: what Meta last
+    reported, or the grant's tasks when Meta confirmed them."""
+    if grant is None or grant.push_state == PushState.REMOVED:
+        return []
+    if grant.applied_tasks:
+        return list(grant.applied_tasks)
+    return list(grant.tasks) if grant.push_state == PushState.IN_SYNC else []
+
+
+@dataclass
+class GrantChange:
+    """One asset of a planned change: what the holder holds now and what they will hold."""
+
+    asset: Asset
+    grant: Grant | None
+    before: list[str]
+    after: list[str]
+    pending: list[str] = field(default_factory=list)  # asked for earlier, not yet applied
+
+    @property
+    def added(self) -> list[str]:
+        return [t for t in self.after if t not in self.before]
+
+    @property
+    def lost(self) -> list[str]:
+        return [t for t in self.before if t not in self.after]
+
+    @property
+    def kept(self) -> list[str]:
+        return [t for t in self.after if t in self.before]
+
+    @property
+    def changes_anything(self) -> bool:
+        wanted = list(self.grant.tasks) if self.grant is not None else []
+        return sorted(wanted) != sorted(self.after) or bool(self.added or self.lost)
+
+
+def direct_grants_of(*, assets: Iterable[Asset], person=None, system_user=None) -> dict[int, Grant]:
+    """The holder's live direct grant on each asset, by asset id (one query)."""
+    principal = {"person": person} if person is not None else {"system_user": system_user}
+    return {
+        g.asset_id: g
+        for g in Grant.objects.filter(asset__in=list(assets), asset_group__isnull=True, **principal)
+        .exclude(push_state=PushState.REMOVED)
+        .select_related("asset")
+    }
+
+
+def grant_changes(
+    *,
+    assets: Iterable[Asset],
+    wanted: dict[int, list[str]],
+    mode: str,
+    person=None,
+    system_user=None,
+) -> list[GrantChange]:
+    """Per asset: held now → after. ADD keeps what is held (and what was asked for earlier
+    and is still pending) and adds ``wanted``; REPLACE ends at exactly ``wanted``."""
+    assets = list(assets)
+    existing = direct_grants_of(assets=assets, person=person, system_user=system_user)
+    changes = []
+    for asset in assets:
+        grant = existing.get(asset.pk)
+        before = held_tasks(grant)
+        pending = [t for t in (grant.tasks if grant else []) if t not in before]
+        if mode == GrantMode.REPLACE:
+            after = list(dict.fromkeys(wanted[asset.pk]))
+        else:
+            after = list(dict.fromkeys([*before, *pending, *wanted[asset.pk]]))
+        changes.append(
+            GrantChange(asset=asset, grant=grant, before=before, after=after, pending=pending)
+        )
+    return changes

@@ -12,10 +12,12 @@ from assets.models import (
     PER_PERSON_REMOVAL_KINDS,
     PIXEL_REMOVAL_EXPLANATION,
     Asset,
+    AssetAccess,
     Grant,
+    GrantMode,
     PushState,
 )
-from assets.selectors import task_vocabulary
+from assets.selectors import GrantChange, grant_changes, held_tasks, task_vocabulary
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.models import Business, BusinessUser
@@ -79,8 +81,12 @@ def grant_create(
     system_user=None,
     business: Business | None = None,
     push: bool = True,
+    mode: str = GrantMode.ADD,
 ) -> Grant:
-    """Record a grant the portal wants Meta to apply; the push follows the commit."""
+    """Record a grant the portal wants Meta to apply; the push follows the commit.
+
+    By default (ADD) the push keeps whatever the holder already holds on the asset in Meta,
+    even tasks the portal has not seen yet; REPLACE sets exactly ``tasks``."""
     names = validate_tasks(asset.kind, tasks)
     if (person is None) == (system_user is None):
         raise ValidationError("A grant is held by exactly one person or one system user.")
@@ -101,6 +107,7 @@ def grant_create(
                 system_user=system_user,
                 tasks=names,
                 push_state=PushState.PENDING,
+                push_mode=GrantMode(mode),
             )
             audit_record(
                 actor=actor,
@@ -120,22 +127,36 @@ def grant_create(
 
 
 def grant_set_tasks(
-    *, grant: Grant, tasks: Iterable[str], actor: Actor, push: bool = True
+    *,
+    grant: Grant,
+    tasks: Iterable[str],
+    actor: Actor,
+    push: bool = True,
+    mode: str = GrantMode.ADD,
 ) -> Grant:
+    """Change what a grant holds. ADD (the default) never takes a task away: the grant keeps
+    what it wants and holds, plus ``tasks``. REPLACE sets exactly ``tasks``: only for a staff
+    member who chose that explicitly, after seeing what will be lost."""
     names = validate_tasks(grant.asset.kind, tasks)
+    mode = GrantMode(mode)
+    if mode == GrantMode.ADD:
+        names = normalise_tasks([*grant.tasks, *held_tasks(grant), *names])
     with transaction.atomic():
         before = list(grant.tasks)
         grant.tasks = names
         grant.push_state = PushState.PENDING
+        grant.push_mode = mode
         grant.push_error = ""
-        grant.save(update_fields=["tasks", "push_state", "push_error", "updated_at"])
+        grant.save(update_fields=["tasks", "push_state", "push_mode", "push_error", "updated_at"])
+        lost = [t for t in before if t not in names]
         audit_record(
             actor=actor,
             action="grant.update",
             business=grant.business,
             target=grant,
-            summary=f"Changed tasks of {grant.principal} on {grant.asset} to {', '.join(names)}.",
-            changes={"tasks": [before, names]},
+            summary=f"Changed tasks of {grant.principal} on {grant.asset} to {', '.join(names)}"
+            + (f" (replacing; removes {', '.join(lost)})." if lost else "."),
+            changes={"tasks": [before, names], "mode": mode.value},
         )
         if push:
             transaction.on_commit(lambda: _enqueue_push(grant.pk))
@@ -187,7 +208,7 @@ def share_create(
     push: bool = True,
 ):
     """Share an asset the portal's business owns with a partner business (agency access)."""
-    from assets.models import SHAREABLE_KINDS, AssetAccess
+    from assets.models import SHAREABLE_KINDS
 
     if asset.kind not in SHAREABLE_KINDS:
         raise ValidationError({"asset": "Meta cannot share this kind of asset with a partner."})
@@ -206,6 +227,9 @@ def share_create(
         )
         if access.access_type == AssetAccess.AccessType.OWNER:
             raise ValidationError({"partner": f"{partner.name} owns this asset."})
+        if access.removed_at is None and not _created:
+            # Meta's agencies POST replaces the permitted tasks: keep what the partner has.
+            names = normalise_tasks([*access.permitted_tasks, *names])
         access.permitted_tasks = names
         access.push_state = PushState.PENDING
         access.push_error = ""
@@ -251,18 +275,37 @@ def preset_tasks(*, preset_slug: str, asset_kind: str) -> list[str]:
     return list(preset.tasks)
 
 
-def grants_apply_preset(
+def _check_holder_reaches(assets: list[Asset], holder_business_id: int) -> None:
+    """Meta assigns a holder only on assets its business has access to (owner or partner)."""
+    reachable = set(
+        AssetAccess.objects.filter(
+            asset__in=assets,
+            business_id=holder_business_id,
+            removed_at__isnull=True,
+            access_status=AssetAccess.AccessStatus.CONFIRMED,
+        ).values_list("asset_id", flat=True)
+    )
+    missing = [asset for asset in assets if asset.pk not in reachable]
+    if missing:
+        names = ", ".join(str(asset) for asset in missing[:5])
+        raise ValidationError(
+            {
+                "assets": f"The holder's business has no confirmed access to {names}"
+                f"{' and more' if len(missing) > 5 else ''}: share it with that business first."
+            }
+        )
+
+
+def grants_preview_preset(
     *,
     assets: Iterable[Asset],
     preset_slug: str,
-    actor: Actor,
+    mode: str = GrantMode.ADD,
     person: BusinessUser | None = None,
     system_user=None,
-) -> list[Grant]:
-    """Give one person (or system user) a preset on several assets at once (journey 4).
-
-    Every asset is checked first (a preset for its kind, a kind Meta grants on); then, in one
-    transaction, each grant is created or its tasks set to the preset. Pushes follow the commit."""
+) -> list[GrantChange]:
+    """What ``grants_apply_preset`` would do, per asset: held now → after, added and lost.
+    Checks everything the apply checks, so a preview that succeeds can be applied."""
     assets = list(assets)
     if not assets:
         raise ValidationError({"assets": "Choose at least one asset."})
@@ -271,34 +314,55 @@ def grants_apply_preset(
     }
     for asset in assets:
         validate_tasks(asset.kind, wanted[asset.pk], field="assets")
-    principal_filter = {"person": person} if person is not None else {"system_user": system_user}
-    existing = {
-        g.asset_id: g
-        for g in Grant.objects.filter(
-            asset__in=assets, asset_group__isnull=True, **principal_filter
-        )
-        .exclude(push_state=PushState.REMOVED)
-        .select_related("asset")
-    }
+    principal = person if person is not None else system_user
+    if principal is None or (person is not None and system_user is not None):
+        raise ValidationError("A grant is held by exactly one person or one system user.")
+    _check_holder_reaches(assets, principal.business_id)
+    return grant_changes(
+        assets=assets, wanted=wanted, mode=mode, person=person, system_user=system_user
+    )
+
+
+def grants_apply_preset(
+    *,
+    assets: Iterable[Asset],
+    preset_slug: str,
+    actor: Actor,
+    person: BusinessUser | None = None,
+    system_user=None,
+    mode: str = GrantMode.ADD,
+) -> list[Grant]:
+    """Give one person (or system user) a preset on several assets at once (journey 4).
+
+    1. Plan it (``grants_preview_preset``): a preset for each asset's kind, a kind Meta grants
+       on, the holder's business reaching the asset; per asset the tasks after the change.
+    2. ADD (the default) keeps every task the holder has: the grant wants the union, and the
+       push unions again with what Meta reports at that moment. REPLACE sets the preset's
+       tasks exactly (the caller has shown what is lost and had it confirmed).
+    3. In one transaction, create each grant or set its tasks; pushes follow the commit."""
+    mode = GrantMode(mode)
+    changes = grants_preview_preset(
+        assets=assets, preset_slug=preset_slug, mode=mode, person=person, system_user=system_user
+    )
     with transaction.atomic():
         grants = []
-        for asset in assets:
-            grant = existing.get(asset.pk)
+        for change in changes:
+            grant = change.grant
             if grant is None:
                 grants.append(
                     grant_create(
-                        asset=asset,
-                        tasks=wanted[asset.pk],
+                        asset=change.asset,
+                        tasks=change.after,
                         actor=actor,
                         person=person,
                         system_user=system_user,
+                        mode=mode,
                     )
                 )
-            elif (
-                sorted(grant.tasks) != sorted(wanted[asset.pk])
-                or grant.push_state == PushState.FAILED
-            ):
-                grants.append(grant_set_tasks(grant=grant, tasks=wanted[asset.pk], actor=actor))
+            elif change.changes_anything or grant.push_state == PushState.FAILED:
+                grants.append(
+                    grant_set_tasks(grant=grant, tasks=change.after, actor=actor, mode=mode)
+                )
             else:
                 grants.append(grant)
     return grants

@@ -15,6 +15,7 @@ from businesses import scoping
 from businesses.actors import Actor
 from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin, client_filter
 from businesses.models import (
+    AccessLevel,
     AccessToken,
     AppPermission,
     AppRole,
@@ -390,6 +391,56 @@ class DeveloperAppAdmin(AuditedAdmin):
     search_fields = ("name", "meta_id")
     autocomplete_fields = ("owner_business",)
     inlines = (AppPermissionInline, AppRoleInline)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The level changes only through the confirmed actions below, which say what it
+        # changes (the caps) and that Meta decides the real level.
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, "access_level") if obj is not None else readonly
+
+    actions = ("set_level_advanced", "set_level_standard")
+
+    def _set_level(self, request, queryset, level: str, action: str):
+        from businesses.admin_base import confirm_action
+        from businesses.apps_service import (
+            access_level_change_effects,
+            developer_app_set_access_level,
+        )
+
+        apps = [app for app in queryset if app.access_level != level]
+        label = AccessLevel(level).label
+        if request.POST.get("confirmed") != "yes":
+            effects = [
+                line
+                for app in apps
+                for line in access_level_change_effects(app=app, access_level=level)
+            ]
+            return confirm_action(
+                self,
+                request,
+                action=action,
+                title=f"Set the access level to {label}?",
+                intro=" ".join(effects) or "Every selected app is already at this level.",
+                objects=apps,
+                confirm_label=f"Yes, set {label}",
+            )
+        for app in apps:
+            developer_app_set_access_level(
+                app=app, access_level=level, actor=Actor.staff(request.user)
+            )
+        messages.success(
+            request,
+            f"{len(apps)} app(s) set to {label} in the portal. Meta decides the real level.",
+        )
+        return None
+
+    @admin.action(description="Set access level: advanced (Full)…", permissions=("change",))
+    def set_level_advanced(self, request, queryset):
+        return self._set_level(request, queryset, AccessLevel.ADVANCED, "set_level_advanced")
+
+    @admin.action(description="Set access level: standard (Limited)…", permissions=("change",))
+    def set_level_standard(self, request, queryset):
+        return self._set_level(request, queryset, AccessLevel.STANDARD, "set_level_standard")
 
     @admin.display(description="secret", boolean=False)
     def secret_on_file(self, obj: DeveloperApp) -> str:

@@ -58,3 +58,49 @@ def developer_app_register(
         if secret:
             developer_app_set_secret(app=app, secret=secret, actor=actor)
     return app, created
+
+
+def access_level_change_effects(*, app: DeveloperApp, access_level: str) -> list[str]:
+    """What changing the app's recorded access level changes in the portal, in words: the
+    system-user caps of every business using the app. Meta decides the real level."""
+    from django.conf import settings
+
+    caps = settings.META_SYSTEM_USER_CAPS
+    before, after = caps[app.access_level], caps[access_level]
+    old, new = AccessLevel(app.access_level).label, AccessLevel(access_level).label
+    used_by = app.businesses.count()
+    return [
+        f"{app.name}: {old} → {new}.",
+        f"System users allowed per business: {before['EMPLOYEE']} → {after['EMPLOYEE']}; "
+        f"admin system users: {before['ADMIN']} → {after['ADMIN']} "
+        f"({used_by} business{'es' if used_by != 1 else ''} use this app).",
+        "This only changes what the portal allows and counts. Meta decides the app's real "
+        "level (App Review in the App Dashboard): if Meta has not granted it, Meta still "
+        "refuses system users over its own cap.",
+    ]
+
+
+def developer_app_set_access_level(
+    *, app: DeveloperApp, access_level: str, actor: Actor
+) -> DeveloperApp:
+    """Record the app's access level as Meta shows it (a confirmed staff action)."""
+    if access_level not in AccessLevel.values:
+        raise ValidationError({"access_level": f"Choose one of {', '.join(AccessLevel.values)}."})
+    with transaction.atomic():
+        locked = DeveloperApp.objects.select_for_update().get(pk=app.pk)
+        before = locked.access_level
+        if before == access_level:
+            return locked
+        locked.access_level = access_level
+        locked.save(update_fields=["access_level", "updated_at"])
+        AppPermission.objects.filter(app=locked, name=AMSA).update(access_level=access_level)
+        audit_record(
+            actor=actor,
+            action="developerapp.access_level",
+            business=locked.owner_business,
+            target=locked,
+            summary=f"Access level of {locked} set to {access_level} (was {before}); Meta decides "
+            "the real level.",
+            changes={"access_level": [before, access_level]},
+        )
+    return locked

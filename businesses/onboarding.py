@@ -1466,8 +1466,12 @@ def _step_share(ctx: RunContext, step: OnboardingStep) -> str:
     kind, asset_id, tasks = step.asset_kind, step.asset_meta_id, step.tasks
     needs_approval = False
     if ctx.user_token is not None and not step.data.get("shared"):
+        # A preset never takes away what the agency is already permitted on the asset: send
+        # the union (the agencies POST sets the permitted tasks, like assigned_users).
+        shared = _agency_sees(ctx, kind).get(asset_id)
+        held = list(shared.permitted_tasks) if shared is not None else []
         needs_approval = ops.share_with_agency(
-            ctx.user_graph(), asset_id, ctx.agency.meta_id, tasks
+            ctx.user_graph(), asset_id, ctx.agency.meta_id, list(dict.fromkeys([*held, *tasks]))
         )
         _set_step(step, Step.RUNNING, "", shared=True)
     node = _agency_sees(ctx, kind).get(asset_id)

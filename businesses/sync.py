@@ -1426,6 +1426,8 @@ class Syncer:
                     DriftEvent.Kind.GRANT_ADDED,
                     f"{user.name} got {', '.join(applied)} on {asset_meta} outside the portal.",
                     asset=asset_meta,
+                    holder=user.name,
+                    tasks=applied,
                 )
                 continue
             if sorted(grant.applied_tasks) == applied:
@@ -1441,6 +1443,9 @@ class Syncer:
                     DriftEvent.Kind.GRANT_CHANGED,
                     f"{user.name}'s tasks on {asset_meta} changed outside the portal to {', '.join(applied)}.",
                     asset=asset_meta,
+                    holder=user.name,
+                    tasks=applied,
+                    before=list(grant.applied_tasks),
                 )
             Grant.objects.filter(pk=grant.pk).update(**update)
             self.run.updated_count += 1
@@ -1460,6 +1465,7 @@ class Syncer:
                     f"A grant on {asset_meta} was removed outside the portal.",
                     grant=grant.pk,
                     asset=asset_meta,
+                    before=list(grant.applied_tasks or grant.tasks),
                 )
         return to_create
 
@@ -1490,7 +1496,7 @@ class Syncer:
                     a.asset_id: a
                     for a in AssetAccess.objects.filter(
                         business_id=partner_pk, asset_id__in=[r[0] for r in rows]
-                    )
+                    ).select_related("asset", "business")
                 }
                 new_shares = [
                     AssetAccess(
@@ -1523,7 +1529,10 @@ class Syncer:
                         self.run.updated_count += 1
                         self.note(
                             DriftEvent.Kind.SHARE_CHANGED,
-                            f"Share of asset {asset_pk} with partner changed to {', '.join(tasks)}.",
+                            f"Share of {access.asset} with {access.business.name} changed to "
+                            f"{', '.join(tasks)}.",
+                            asset_pk=asset_pk,
+                            tasks=list(tasks),
                         )
             self._sweep_withdrawn_shares(answered, rows_by_business)
 

@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from businesses.portal.home import login_to_portal
 from config.health import healthz
 
 urlpatterns = [
@@ -14,5 +15,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Before the admin: its catch-all would otherwise swallow /admin/portal/.
     path("admin/portal/", include("businesses.portal.urls")),
+    # Logging in lands on the portal home (the admin's own login, with that default ``next``).
+    path("admin/login/", login_to_portal),
     path("admin/", admin.site.urls),
 ]

@@ -17,12 +17,19 @@ class SystemUserCapError(Exception):
         access_level: str,
         cap: int,
         holders: Sequence[tuple[str, str]],
+        refused_by_meta: bool = False,
     ) -> None:
         self.role = role
         self.access_level = access_level
         self.cap = cap
         self.holders = list(holders)
+        self.refused_by_meta = refused_by_meta
         kind = "admin system user" if role == "ADMIN" else "system user"
+        if refused_by_meta:
+            super().__init__(
+                self._meta_refusal(business_name, business_meta_id, kind, role, access_level, cap)
+            )
+            return
         held = (
             "; ".join(
                 f"'{name}' ({status}{', still counts: Meta cannot delete system users' if status == 'retired' else ''})"
@@ -51,4 +58,37 @@ class SystemUserCapError(Exception):
             f"{level_label(access_level)} access level allows {employee_cap} "
             f"system user{'s' if employee_cap != 1 else ''} and {admin_cap} admin system user"
             f"{'s' if admin_cap != 1 else ''}, and {taken}: {held}. {change}"
+        )
+
+    def _meta_refusal(
+        self,
+        business_name: str,
+        business_meta_id: str,
+        kind: str,
+        role: str,
+        access_level: str,
+        portal_cap: int,
+    ) -> str:
+        """Meta refused although the portal's count had room: Meta counts what it holds (the
+        holders here are Meta's list), and Meta decides the app's real access level."""
+        count = len(self.holders)
+        named = "; ".join(f"'{name}'" for name, _status in self.holders) or "none it lists"
+        smallest = cap_for("standard", role)
+        level_note = (
+            f"The portal has the app at {level_label(access_level)} access, "
+            f"which allows {portal_cap} {kind}{'s' if portal_cap != 1 else ''}, but Meta decides "
+            "the real level: its refusal means it applies a smaller cap"
+            + (
+                f" — most likely the app is still at {level_label('standard')} access in Meta, "
+                f"which allows {smallest}. Set the app's access level here to what the "
+                "App Dashboard shows."
+                if access_level != "standard"
+                else "."
+            )
+        )
+        return (
+            f"Meta refused to create another {kind} in {business_name} ({business_meta_id}): "
+            f"it counts {count} {kind}{'s' if count != 1 else ''} there ({named}). "
+            f"{level_note} Nothing was created. Retire an unused one (it still counts: Meta "
+            "cannot delete system users) or reuse an existing one."
         )

@@ -192,14 +192,21 @@ def obo_asset_assign(
     token (DOMAIN §4 step 4), then read back what Meta holds. Returns the applied tasks;
     raises ValueError when Meta holds fewer than asked."""
     with graph_client(token=user_token, app=app, business_meta_id=client.meta_id) as (graph, _):
-        ops.assign_user(graph, asset_id, system_user.meta_id, tasks, client.meta_id)
+        # Meta's POST replaces the holder's task list: send what it holds plus the preset,
+        # so a preset never takes a task away (the grant service's ADD rule).
+        before = ops.read_assigned_users(graph, client.meta_id, [asset_id]).get(asset_id)
+        if isinstance(before, GraphError):
+            raise before
+        held = next((u for u in before or [] if u.id == system_user.meta_id), None)
+        union = list(dict.fromkeys([*(held.tasks if held else []), *tasks]))
+        ops.assign_user(graph, asset_id, system_user.meta_id, union, client.meta_id)
         read = ops.read_assigned_users(graph, client.meta_id, [asset_id]).get(asset_id)
     if isinstance(read, GraphError):
         raise read
     holder = next((u for u in read or [] if u.id == system_user.meta_id), None)
     applied = list(holder.tasks) if holder else []
     # Meta may add implied tasks: a superset counts as applied (DOMAIN decision 6).
-    if not set(tasks) <= set(applied):
+    if not set(union) <= set(applied):
         raise ValueError(
             f"Meta holds {', '.join(applied) or 'no tasks'} for the system user, not "
             f"{', '.join(tasks)}."

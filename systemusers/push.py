@@ -18,7 +18,11 @@ from graph import operations as ops
 from systemusers.caps import access_level_of, cap_for
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
-from systemusers.services import system_user_mark_created, system_user_release
+from systemusers.services import (
+    system_user_discard,
+    system_user_mark_created,
+    system_user_release,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +46,22 @@ def _adopt_by_name(client, system_user: SystemUser) -> str | None:
     return None
 
 
+def _meta_holders(client, system_user: SystemUser) -> list[tuple[str, str]]:
+    """The system users of that role Meta lists in the business: the ones its cap counts."""
+    try:
+        nodes = list(ops.iter_system_users(client, system_user.business.meta_id))
+    except GraphError:
+        return []
+    return [(n.name, "in Meta") for n in nodes if (n.role or "EMPLOYEE") == system_user.role]
+
+
 def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUser:
     """Create a reserved system user in Meta; on refusal release its slot. A transient failure
     (Meta unreachable, an answer lost) leaves it reserved for a retry, which adopts first.
 
-    Meta's own cap refusals (3949 / 3965) become the same SystemUserCapError as the portal's."""
+    Meta's own cap refusals (3949 / 3965, DOMAIN §"system users"; Meta's reference for
+    Business ``system_users``) become a SystemUserCapError naming the system users Meta lists
+    (GET /{business}/system_users), and leave no row behind: nothing exists in Meta."""
     system_user = SystemUser.objects.select_related("business", "business__app").get(
         pk=system_user_id
     )
@@ -70,23 +85,25 @@ def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUs
                     meta_id = _adopt_by_name(client, system_user)
                     if meta_id is None:
                         raise
-    except CapReachedError:
-        level = access_level_of(business)
-        holders = SystemUser.objects.filter(
-            business=business, role=system_user.role, status__in=SystemUser.HOLDS_SLOT
-        ).exclude(pk=system_user.pk)
-        system_user_release(
-            system_user=system_user, reason="Meta refused: the cap is reached.", actor=actor
-        )
-        raise SystemUserCapError(
-            business_name=business.name,
-            business_meta_id=business.meta_id,
-            role=system_user.role,
-            access_level=level,
-            cap=cap_for(level, system_user.role),
-            holders=[(su.name, su.status) for su in holders]
-            + [("(unknown to the portal, in Meta)", "active")],
-        ) from None
+                except CapReachedError as refusal:
+                    counted = _meta_holders(client, system_user)
+                    level = access_level_of(business)
+                    system_user_discard(
+                        system_user=system_user,
+                        reason=f"Meta refused: {refusal.describe()}",
+                        actor=actor,
+                    )
+                    raise SystemUserCapError(
+                        business_name=business.name,
+                        business_meta_id=business.meta_id,
+                        role=system_user.role,
+                        access_level=level,
+                        cap=cap_for(level, system_user.role),
+                        holders=counted,
+                        refused_by_meta=True,
+                    ) from None
+    except SystemUserCapError:
+        raise
     except TransientError:
         # Meta may have it or not: the row stays reserved (create_sent_at set), and the task's
         # retry (or the queue sweeper) looks for it by name before creating again.

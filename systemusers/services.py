@@ -113,6 +113,20 @@ def system_user_release(*, system_user: SystemUser, reason: str, actor: Actor) -
     return system_user
 
 
+def system_user_discard(*, system_user: SystemUser, reason: str, actor: Actor) -> None:
+    """Meta refused for the cap: nothing exists in Meta, so the reservation goes away (no
+    "failed" row to explain later); the audit trail keeps the attempt and the reason."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="system_user.refused",
+            business=system_user.business,
+            target=system_user,
+            summary=f"Did not create '{system_user.name}': {reason}",
+        )
+        SystemUser.objects.filter(pk=system_user.pk, status=SystemUser.Status.RESERVED).delete()
+
+
 def system_user_mark_created(*, system_user: SystemUser, meta_id: str, actor: Actor) -> SystemUser:
     with transaction.atomic():
         system_user.meta_id = meta_id

@@ -12,14 +12,19 @@ def system_user_create_in_meta_task(self, system_user_id: int) -> None:
     from assets.push import log_push
     from businesses.actors import Actor
     from graph import TransientError
+    from systemusers.errors import SystemUserCapError
     from systemusers.models import SystemUser
-    from systemusers.push import system_user_create_in_meta
+    from systemusers.push import SystemUserPushError, system_user_create_in_meta
     from systemusers.services import system_user_release
 
     actor = Actor.task("create system user")
     started = time.monotonic()
     try:
         created = system_user_create_in_meta(system_user_id=system_user_id, actor=actor)
+    except (SystemUserCapError, SystemUserPushError):
+        # A refusal is final and already recorded (audit trail; the row is gone or released):
+        # retrying would be refused again, and raising would fail the caller's request.
+        return
     except TransientError as err:
         if not self.request.is_eager and self.request.retries < self.max_retries:
             raise self.retry(countdown=60) from None

@@ -351,6 +351,11 @@ PORTAL_URLS: dict[str, Url] = {
     "portal:oauth_callback": Url(public=True, query={"state": "nope", "code": "x"}),
     # The client admin's page after Facebook Login: tied to that browser session, no staff login.
     "portal:client_share": Url(public=True),
+    "portal:drift": Url(kwargs={"business_id": CLIENT}),
+    "portal:sync_now": Url(kwargs={"business_id": CLIENT}, post={"next": "/admin/portal/"}),
+    # Progress of the listed clients' syncs: asked about the other client, it answers nothing.
+    "portal:sync_status": Url(query={"b": CLIENT}),
+    "portal:offboarding_done": Url(),
 }
 
 

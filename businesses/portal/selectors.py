@@ -121,8 +121,9 @@ def readiness_annotated(qs: QuerySet[Business], user) -> QuerySet[Business]:
     )
 
 
-def home_rows(user) -> list[HomeRow]:
-    """Every business the staff member sees, with what the morning check needs.
+def home_rows(user, *, offset: int = 0, limit: int | None = None) -> list[HomeRow]:
+    """Every business the staff member sees (or one page of them: ``offset``/``limit``), with
+    what the morning check needs.
 
     Queries: the annotated businesses (1), their latest sync runs (1), connection tokens (1),
     system users (1) — four, whatever the number of clients."""
@@ -150,7 +151,7 @@ def home_rows(user) -> list[HomeRow]:
         )
         .order_by("-is_agency", "name")
     )
-    businesses = list(qs)
+    businesses = list(qs[offset : offset + limit] if limit is not None else qs)
     run_ids = [b.latest_run_id for b in businesses if b.latest_run_id]
     runs = SyncRun.objects.in_bulk(run_ids) if run_ids else {}
     return [
@@ -455,35 +456,44 @@ def _live_grants(user) -> QuerySet[Grant]:
     )
 
 
-def search(user, q: str) -> dict[str, list]:
+def search(user, q: str, *, page: int = 1) -> dict[str, list]:
     """Assets by id or name, people by name or email, system users by name or id — each with
-    who holds what. Five queries whatever the number of hits."""
+    who holds what; ``SEARCH_LIMIT`` of each per page (``more`` says whether a next page has
+    any). Five queries whatever the number of hits."""
     q = (q or "").strip()
     if not q:
         return {"assets": [], "people": [], "system_users": []}
+    start = (max(page, 1) - 1) * SEARCH_LIMIT
+    end = start + SEARCH_LIMIT + 1  # one more than shown: is there a next page?
     ids = [q] + ([f"act_{q}"] if q.isdigit() else [])
     assets = list(
         scoping.scope_assets(Asset.objects.all(), user)
         .filter(Q(meta_id__in=ids) | Q(name__icontains=q))
         .select_related("owner_business")
         .prefetch_related(Prefetch("grants", queryset=_live_grants(user), to_attr="live"))
-        .order_by("kind", "name")[:SEARCH_LIMIT]
+        .order_by("kind", "name")[start:end]
     )
     people = list(
         scoping.scope(BusinessUser.objects.all(), user, "business")
         .filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(meta_id=q))
         .select_related("business")
         .prefetch_related(Prefetch("grants", queryset=_live_grants(user), to_attr="live"))
-        .order_by("name")[:SEARCH_LIMIT]
+        .order_by("name")[start:end]
     )
     system_users = list(
         scoping.scope(SystemUser.objects.all(), user, "business")
         .filter(Q(name__icontains=q) | Q(meta_id=q))
         .select_related("business")
         .prefetch_related(Prefetch("grants", queryset=_live_grants(user), to_attr="live"))
-        .order_by("name")[:SEARCH_LIMIT]
+        .order_by("name")[start:end]
     )
-    return {"assets": assets, "people": people, "system_users": system_users}
+    more = any(len(rows) > SEARCH_LIMIT for rows in (assets, people, system_users))
+    return {
+        "assets": assets[:SEARCH_LIMIT],
+        "people": people[:SEARCH_LIMIT],
+        "system_users": system_users[:SEARCH_LIMIT],
+        "more": more,
+    }
 
 
 # --- reports ----------------------------------------------------------------------------------

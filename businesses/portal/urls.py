@@ -10,6 +10,7 @@ from django.urls import path
 from businesses.portal import (
     access,
     advisor,
+    drift,
     eligibility,
     home,
     offboarding,
@@ -24,6 +25,9 @@ v = admin.site.admin_view
 
 urlpatterns = [
     path("", v(home.home), name="home"),
+    path("sync-status.json", v(drift.sync_status), name="sync_status"),
+    path("clients/<int:business_id>/sync/", v(drift.sync_now), name="sync_now"),
+    path("clients/<int:business_id>/drift/", v(drift.drift_list), name="drift"),
     path("clients/<int:business_id>/readiness/", v(readiness.readiness), name="readiness"),
     path("clients/<int:business_id>/access/", v(access.give_access), name="give_access"),
     path("clients/<int:business_id>/access/done/", v(access.access_result), name="access_result"),
@@ -36,6 +40,7 @@ urlpatterns = [
     path("advisor/", v(advisor.advisor), name="advisor"),
     path("search/", v(search.search), name="search"),
     path("offboarding/", v(offboarding.offboarding), name="offboarding"),
+    path("offboarding/done/", v(offboarding.offboarding_done), name="offboarding_done"),
     path("onboarding/", v(onboarding.onboarding_list), name="onboarding_list"),
     path("onboarding/new/", v(onboarding.onboarding_details), name="onboarding_new"),
     path(

@@ -98,7 +98,7 @@ def test_offboarding_removes_the_person_in_the_two_clients_the_staff_member_mana
 
 
 @pytest.mark.parametrize(("role", "code"), [("EMPLOYEE", 3949), ("ADMIN", 3965)])
-def test_a_creation_meta_refuses_at_its_cap_releases_the_portals_slot(cast, sb, role, code):
+def test_a_creation_meta_refuses_at_its_cap_leaves_no_row_and_no_slot(cast, sb, role, code):
     # Meta is full already (the portal has not synced Acme, so it still sees a free slot).
     for n in range(2):
         sb.world.add_system_user(cast.acme.meta_id, f"Made in Meta {n}", role=role)
@@ -108,9 +108,8 @@ def test_a_creation_meta_refuses_at_its_cap_releases_the_portals_slot(cast, sb, 
     with pytest.raises(SystemUserCapError):
         system_user_create_in_meta(system_user_id=reserved.pk, actor=STAFF)
 
-    refused = SystemUser.objects.get(business=cast.acme, name="One too many")
-    assert refused.status == SystemUser.Status.FAILED and refused.slot is None
-    assert "cap" in refused.failure_reason
+    # Nothing exists in Meta, so nothing stays in the portal; the audit trail keeps the attempt.
+    assert not SystemUser.objects.filter(business=cast.acme, name="One too many").exists()
     posts = sb.requests.matching("POST", f"/{cast.acme.meta_id}/system_users")
     assert len(posts) == 1
     assert GraphCall.objects.filter(path__endswith="/system_users", error_code=code).count() == 1

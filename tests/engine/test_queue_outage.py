@@ -77,7 +77,13 @@ def test_giving_access_while_the_queue_is_down_saves_the_grant_marked_not_yet_qu
 
     response = client.post(
         reverse("portal:give_access", args=[business.pk]),
-        {"holder": f"p{person.pk}", "preset": "media_buyer", "assets": [asset.pk]},
+        {
+            "holder": f"p{person.pk}",
+            "preset": "media_buyer",
+            "mode": "add",
+            "assets": [asset.pk],
+            "confirm": "yes",
+        },
         follow=True,
     )
 

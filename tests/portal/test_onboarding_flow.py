@@ -238,3 +238,24 @@ def test_a_full_system_user_cap_refuses_on_behalf_of_before_calling_meta(
         r for r in connected.sandbox.requests.snapshot()[calls_before:] if r["method"] == "POST"
     ]
     assert posts == []
+
+
+def test_client_grant_keeps_what_the_agency_was_already_permitted_on_an_asset(
+    client, connected, manager
+):
+    world = connected.sandbox.world
+    delta = connected.creds["unconnected_client"]
+    page_id = next(
+        a.id
+        for a in world.assets.values()
+        if a.owner_id == delta["business_id"] and a.kind == "page"
+    )
+    # The client once shared this page with the agency to advertise; the preset asks analyst.
+    world.share_asset(page_id, connected.agency.meta_id, ["ADVERTISE", "ANALYZE"])
+    client.force_login(manager)
+    onboarding = _wizard(client, connected, method="client_grant")
+    redirect_uri = "http://testserver" + reverse("portal:oauth_callback")
+    code = world.mint_login_code(delta["admin_person_id"], connected.app.meta_id, redirect_uri)
+    client.get(reverse("portal:oauth_callback"), {"code": code, "state": onboarding.oauth_state})
+    permitted = world.assets[page_id].access[connected.agency.meta_id].permitted_tasks
+    assert {"ADVERTISE", "ANALYZE"} <= set(permitted)
