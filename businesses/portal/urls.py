@@ -4,7 +4,7 @@ Facebook Login callback, which the client's admin reaches from Meta."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from businesses.portal import (
     access,
@@ -51,4 +51,5 @@ urlpatterns = [
     ),
     path("onboarding/<int:pk>/retry/", v(onboarding.onboarding_retry), name="onboarding_retry"),
     path("oauth/callback/", onboarding.oauth_callback, name="oauth_callback"),
+    path("notifications/", include("notifications.urls")),
 ]

@@ -12,5 +12,8 @@ os.environ.setdefault("DEBUG", "true")
 
 from .base import *  # noqa: F403
 
+# Loopback receivers speak plain http.
+NOTIFY_WEBHOOK_HTTPS_ONLY = False
+
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -10,6 +10,9 @@ os.environ.setdefault("META_GRAPH_URL", "http://127.0.0.1:9")
 
 from .base import *  # noqa: F403
 
+# Loopback receivers speak plain http.
+NOTIFY_WEBHOOK_HTTPS_ONLY = False
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = True
 STORAGES = {

@@ -25,6 +25,16 @@ SCHEDULES = [
         "businesses.tasks.eligibility_snapshot_task",
         {"minute": "30", "hour": "3"},
     ),
+    (
+        "Notifications: detect events",
+        "notifications.tasks.events_detect_task",
+        {"every": 5, "period": "minutes"},
+    ),
+    (
+        "Notifications: daily digest",
+        "notifications.tasks.digest_send_task",
+        {"minute": "0", "hour": "7"},
+    ),
 ]
 
 
