@@ -13,7 +13,13 @@ class NotificationSettingForm(forms.Form):
     email_enabled = forms.BooleanField(label="Send email", required=False)
     email = forms.EmailField(required=False, help_text="Empty: the address on your staff account.")
     webhook_enabled = forms.BooleanField(label="Call a webhook", required=False)
-    webhook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    webhook_url = forms.URLField(
+        label="Webhook address",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"size": 60}),
+    )
     webhook_format = forms.ChoiceField(choices=NotificationSetting.WebhookFormat.choices)
     webhook_secret = forms.CharField(
         label="Signing secret",
