@@ -52,4 +52,5 @@ urlpatterns = [
     path("onboarding/<int:pk>/retry/", v(onboarding.onboarding_retry), name="onboarding_retry"),
     path("oauth/callback/", onboarding.oauth_callback, name="oauth_callback"),
     path("notifications/", include("notifications.urls")),
+    path("security/", include("security.urls")),
 ]

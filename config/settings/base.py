@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "systemusers",
     "sandbox",
     "notifications",
+    "security",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,10 @@ NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
 NOTIFY_LOOKBACK_HOURS = env.int("NOTIFY_LOOKBACK_HOURS", default=48)
 # The daily digest goes out at this hour (UTC).
 NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
+
+# --- Security review thresholds.
+SECURITY_MAX_ADMINS = env.int("SECURITY_MAX_ADMINS", default=3)
+SECURITY_STALE_INVITE_DAYS = env.int("SECURITY_STALE_INVITE_DAYS", default=14)
 
 # --- Celery. Without a broker, tasks run in-process (eager) so the default run needs nothing.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="")) or None
