@@ -35,6 +35,12 @@ SCHEDULES = [
         "notifications.tasks.digest_send_task",
         {"minute": "0", "hour": "7"},
     ),
+    # Daily, but each client's review is raised once per ISO week (its dedup key).
+    (
+        "Security review (weekly digest)",
+        "security.tasks.security_digest_task",
+        {"minute": "0", "hour": "6"},
+    ),
 ]
 
 
