@@ -13,6 +13,7 @@ from assets.models import (
     TaskDefinition,
     TaskPreset,
 )
+from assets.selectors import is_last_admin_grant
 from assets.services import (
     grant_create,
     grant_request_removal,
@@ -23,6 +24,7 @@ from assets.services import (
 )
 from businesses.actors import Actor
 from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin, ScopedAdminMixin, confirm_action
+from businesses.approval_gate import FULL_CONTROL_TASKS, RiskyChange, hold_if_required
 
 
 @admin.register(TaskDefinition)
@@ -258,7 +260,19 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 confirm_label="Yes, revoke",
             )
         count = 0
-        for grant in live:
+        for grant in live.select_related("asset", "business", "person", "system_user"):
+            if is_last_admin_grant(grant, FULL_CONTROL_TASKS):
+                held = hold_if_required(
+                    change=RiskyChange.REVOKE_LAST_ADMIN,
+                    business=grant.business,
+                    actor=Actor.staff(request.user),
+                    summary=f"Revoke the last admin of {grant.asset}: "
+                    f"{grant.person or grant.system_user}",
+                    payload={"grant_id": grant.pk},
+                )
+                if held is not None:
+                    messages.warning(request, held.message)
+                    continue
             grant_request_removal(grant=grant, actor=Actor.staff(request.user))
             count += 1
         messages.success(request, f"{count} grant(s) will be removed from Meta.")

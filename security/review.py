@@ -25,6 +25,7 @@ from django.utils import timezone
 from assets.models import AssetAccess, Grant, PushState
 from businesses import scoping
 from businesses.advisor import USE_CASES
+from businesses.approval_gate import FULL_CONTROL_TASKS
 from businesses.models import AccessToken, Business, BusinessUser, PartnerRelationship
 from security.models import FindingDismissal
 from systemusers.models import SystemUser
@@ -32,8 +33,6 @@ from systemusers.models import SystemUser
 HIGH, MEDIUM, LOW = 3, 2, 1
 RISK_LABELS = {HIGH: "High", MEDIUM: "Medium", LOW: "Low"}
 
-# Tasks that let the holder manage the asset itself, including who else has access.
-FULL_CONTROL_TASKS = frozenset({"MANAGE", "PROFILE_PLUS_FULL_CONTROL", "EDIT"})
 
 # Every scope some use case of the permission advisor needs, plus the dependencies its notes
 # name (business_management needs pages_read_engagement and pages_show_list).

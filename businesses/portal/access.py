@@ -4,6 +4,7 @@ The grants are pushed to Meta, read back, and shown with Meta's answer."""
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -12,6 +13,7 @@ from assets.models import GRANTABLE_KINDS, Asset, Grant, TaskPreset
 from assets.services import grants_apply_preset
 from businesses import scoping
 from businesses.actors import Actor
+from businesses.approval_gate import FULL_CONTROL_TASKS, RiskyChange, hold_if_required
 from businesses.models import AuditEvent, BusinessUser
 from businesses.portal.common import business_or_404, render_page, require_perm
 from systemusers.models import SystemUser
@@ -69,11 +71,16 @@ def give_access(request: HttpRequest, business_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         holder = form.cleaned_data["holder"]
         kind = {"person": holder} if isinstance(holder, BusinessUser) else {"system_user": holder}
+        actor = Actor.staff(request.user, source=AuditEvent.Source.FORM)
+        held = _hold_full_control(business, holder, form.cleaned_data, actor)
+        if held is not None:
+            messages.warning(request, held.message)
+            return redirect("portal:approvals:list")
         try:
             grants = grants_apply_preset(
                 assets=form.cleaned_data["assets"],
                 preset_slug=form.cleaned_data["preset"],
-                actor=Actor.staff(request.user, source=AuditEvent.Source.FORM),
+                actor=actor,
                 **kind,
             )
         except ValidationError as exc:
@@ -87,6 +94,30 @@ def give_access(request: HttpRequest, business_id: int) -> HttpResponse:
         "portal/give_access.html",
         {"business": business, "form": form},
         title=f"Give access in {business.name}",
+    )
+
+
+def _hold_full_control(business, holder, data, actor):
+    """Full control waits for a second staff member when the agency turned approval on."""
+    assets = list(data["assets"])
+    presets = TaskPreset.objects.filter(
+        slug=data["preset"], asset_kind__in={a.kind for a in assets}
+    )
+    if not any(set(p.tasks) & FULL_CONTROL_TASKS for p in presets):
+        return None
+    is_person = isinstance(holder, BusinessUser)
+    return hold_if_required(
+        change=RiskyChange.GRANT_FULL_CONTROL,
+        business=business,
+        actor=actor,
+        summary=f"Give {holder.name or getattr(holder, 'email', '')} “{data['preset']}” on "
+        + ", ".join(a.name or a.meta_id for a in assets[:5])
+        + (f" and {len(assets) - 5} more" if len(assets) > 5 else ""),
+        payload={
+            "person_id" if is_person else "system_user_id": holder.pk,
+            "asset_ids": [a.pk for a in assets],
+            "preset": data["preset"],
+        },
     )
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from businesses.actors import Actor
+from businesses.approval_gate import RiskyChange, hold_if_required
 from businesses.models import AuditEvent
 from businesses.portal.common import render_page, require_perm
 from businesses.portal.forms import OffboardForm
@@ -23,10 +24,16 @@ def offboarding(request: HttpRequest) -> HttpResponse:
         email = form.cleaned_data["email"]
         if request.method == "POST" and request.POST.get("confirm") == "yes":
             require_perm(request, "businesses.change_businessuser")
+            actor = Actor.staff(request.user, source=AuditEvent.Source.FORM)
+            held = _hold(service.offboard_preview(email=email, user=request.user), actor)
+            if held:
+                for h in held:
+                    messages.warning(request, h.message)
+                return redirect("portal:approvals:list")
             try:
                 removed = service.offboard_person(
                     email=email,
-                    actor=Actor.staff(request.user, source=AuditEvent.Source.FORM),
+                    actor=actor,
                     user=request.user,
                 )
             except ValidationError as exc:
@@ -46,3 +53,22 @@ def offboarding(request: HttpRequest) -> HttpResponse:
         {"form": form, "preview": preview},
         title="Offboard a person",
     )
+
+
+def _hold(items, actor) -> list:
+    """With two-person approval on, each business membership becomes a request (a second staff
+    member who manages that client approves it); with it off, nothing is held."""
+    held = []
+    for item in items:
+        person = item.person
+        h = hold_if_required(
+            change=RiskyChange.OFFBOARD_PERSON,
+            business=person.business,
+            actor=actor,
+            summary=f"Offboard {person.name or person.email} from {person.business.name} "
+            f"(role {person.get_role_display()}, {len(item.grants)} grant(s))",
+            payload={"person_id": person.pk},
+        )
+        if h is not None:
+            held.append(h)
+    return held

@@ -53,4 +53,5 @@ urlpatterns = [
     path("oauth/callback/", onboarding.oauth_callback, name="oauth_callback"),
     path("notifications/", include("notifications.urls")),
     path("security/", include("security.urls")),
+    path("approvals/", include("approvals.urls")),
 ]

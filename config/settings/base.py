@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "sandbox",
     "notifications",
     "security",
+    "approvals",
 ]
 
 MIDDLEWARE = [

@@ -41,6 +41,11 @@ SCHEDULES = [
         "security.tasks.security_digest_task",
         {"minute": "0", "hour": "6"},
     ),
+    (
+        "Expire unanswered approval requests",
+        "approvals.tasks.change_requests_expire_task",
+        {"every": 15, "period": "minutes"},
+    ),
 ]
 
 
