@@ -35,10 +35,11 @@ RISK_LABELS = {HIGH: "High", MEDIUM: "Medium", LOW: "Low"}
 
 
 # Every scope some use case of the permission advisor needs, plus the dependencies its notes
-# name (business_management needs pages_read_engagement and pages_show_list).
+# name (business_management needs pages_read_engagement and pages_show_list), and
+# public_profile, which every Facebook Login grants by default.
 NEEDED_SCOPES = frozenset(
     {p for case in USE_CASES for p in case.permissions}
-    | {"pages_read_engagement", "pages_show_list"}
+    | {"pages_read_engagement", "pages_show_list", "public_profile"}
 )
 
 
