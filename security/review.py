@@ -27,6 +27,7 @@ from businesses import scoping
 from businesses.advisor import USE_CASES
 from businesses.approval_gate import FULL_CONTROL_TASKS
 from businesses.models import AccessToken, Business, BusinessUser, PartnerRelationship
+from liveaccounts.selectors import live_asset_ids
 from security.models import FindingDismissal
 from systemusers.models import SystemUser
 
@@ -55,7 +56,8 @@ class Finding:
     fix_url: str
     fix_label: str
     dismissal: FindingDismissal | None = None
-    live: bool = False  # the finding touches an ad account with live spend (see live.py)
+    asset_id: int | None = None  # the asset the finding is about, if any
+    live: bool = False  # that asset is an ad account running ads or spending (liveaccounts)
 
     @property
     def risk_label(self) -> str:
@@ -218,6 +220,7 @@ def _full_control(clients) -> list[Finding]:
                     "rarely needs more than advertise and analyze.",
                     fix_url=_admin(grant),
                     fix_label="Reduce the grant",
+                    asset_id=grant.asset_id,
                 )
             )
         else:
@@ -234,6 +237,7 @@ def _full_control(clients) -> list[Finding]:
                     "most people need advertise and analyze only.",
                     fix_url=_admin(grant),
                     fix_label="Reduce the grant",
+                    asset_id=grant.asset_id,
                 )
             )
     return out
@@ -301,6 +305,7 @@ def _unknown_partners(clients) -> list[Finding]:
             "it: check the client meant to share it.",
             fix_url=_admin(access),
             fix_label="Review the share",
+            asset_id=access.asset_id,
         )
         for access in AssetAccess.objects.filter(
             asset__owner_business__in=clients,
@@ -334,8 +339,15 @@ def security_review(user, *, business: Business | None = None, now=None) -> Revi
             "dismissed_by"
         )
     }
+    live = live_asset_ids(f.asset_id for f in found if f.asset_id)
+    for finding in found:
+        finding.live = finding.asset_id in live
     review = Review()
-    for finding in sorted(found, key=lambda f: (-f.risk, f.business.name, f.title, f.subject)):
+    # Riskiest first; at equal risk, what touches a live account (money is moving) first.
+    ordered = sorted(
+        found, key=lambda f: (-f.risk, not f.live, f.business.name, f.title, f.subject)
+    )
+    for finding in ordered:
         finding.dismissal = dismissals.get((finding.business.pk, finding.key))
         (review.dismissed if finding.dismissal else review.findings).append(finding)
     return review

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "notifications",
     "security",
     "approvals",
+    "liveaccounts",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,13 @@ NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
 # --- Security review thresholds.
 SECURITY_MAX_ADMINS = env.int("SECURITY_MAX_ADMINS", default=3)
 SECURITY_STALE_INVITE_DAYS = env.int("SECURITY_STALE_INVITE_DAYS", default=14)
+
+# --- Live ad accounts: accounts read per batch POST (two calls each), and the usage share at
+# which a run stops so the syncs keep their quota.
+LIVE_ACCOUNTS_BATCH = env.int("LIVE_ACCOUNTS_BATCH", default=25)
+LIVE_ACCOUNTS_MAX_USAGE_PCT = env.int(
+    "LIVE_ACCOUNTS_MAX_USAGE_PCT", default=META_USAGE_SLOWDOWN_PCT
+)
 
 # --- Celery. Without a broker, tasks run in-process (eager) so the default run needs nothing.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="")) or None

@@ -46,6 +46,11 @@ SCHEDULES = [
         "approvals.tasks.change_requests_expire_task",
         {"every": 15, "period": "minutes"},
     ),
+    (
+        "Live ad accounts (active ads, 7-day spend)",
+        "liveaccounts.tasks.live_accounts_dispatch_task",
+        {"minute": "20", "hour": "*/6"},
+    ),
 ]
 
 
