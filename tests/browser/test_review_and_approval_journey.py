@@ -14,6 +14,7 @@ from businesses.actors import Actor
 from businesses.connect import business_connect
 from businesses.models import AuditEvent, BusinessUser
 from businesses.sync import business_sync
+from liveaccounts.services import account_activity_refresh
 from security.models import FindingDismissal
 from tests.factories import StaffFactory
 
@@ -47,6 +48,7 @@ def test_review_dismiss_then_offboarding_approved_by_a_second_person(
         actor=Actor.system("test"),
     )
     business_sync(business_id=acme.pk)
+    account_activity_refresh(business=acme)
     StaffFactory(username="carol", group="Account manager", password=PASSWORD, businesses=[acme])
     StaffFactory(username="dave", group="Account manager", password=PASSWORD, businesses=[acme])
     approval_policy_set(
@@ -60,8 +62,14 @@ def test_review_dismiss_then_offboarding_approved_by_a_second_person(
         .first()
     )
 
+    # --- Home: which ad accounts are live ------------------------------------------------
+    carol, page = _login(browser, live_server, "carol", "/admin/portal/")
+    row = page.locator(f"#clients tr[data-business='{acme.meta_id}']")
+    assert "1 live" in row.inner_text()
+    page.screenshot(path=str(screenshot_dir / "live-1-home.png"), full_page=True)
+
     # --- Security review: findings sorted by risk, one dismissed with a reason -----------
-    carol, page = _login(browser, live_server, "carol", "/admin/portal/security/")
+    page.goto(f"{live_server.url}/admin/portal/security/")
     rows = page.locator("#findings tbody tr[data-key]")
     assert rows.count() > 0
     risks = [
