@@ -151,3 +151,15 @@ def test_the_security_review_flags_findings_on_live_accounts(acme):
     findings = [f for f in security_review(None, business=acme).findings if f.asset_id == live.pk]
 
     assert findings and all(f.live for f in findings)
+
+
+def test_the_command_reads_every_connected_client(acme):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("refresh_live_accounts", acme.meta_id, stdout=out)
+
+    assert f"{acme.name}: {len(_accounts(acme))} read, 0 failed" in out.getvalue()
+    assert AccountActivity.objects.filter(is_live=True).count() == 1
