@@ -29,7 +29,8 @@ def delivery_send_task(self, delivery_id: int) -> str:
     try:
         delivery = delivery_send(delivery=delivery, final_attempt=final)
     except TransientDeliveryError as err:
-        raise self.retry(countdown=min(3600, 30 * 2**self.request.retries)) from err
+        countdown = min(3600, settings.NOTIFY_RETRY_BASE_SECONDS * 2**self.request.retries)
+        raise self.retry(countdown=countdown) from err
     return delivery.state
 
 

@@ -172,6 +172,8 @@ NOTIFY_WEBHOOK_HTTPS_ONLY = env.bool("NOTIFY_WEBHOOK_HTTPS_ONLY", default=True)
 NOTIFY_WEBHOOK_CONNECT_TIMEOUT = env.float("NOTIFY_WEBHOOK_CONNECT_TIMEOUT", default=5.0)
 NOTIFY_WEBHOOK_READ_TIMEOUT = env.float("NOTIFY_WEBHOOK_READ_TIMEOUT", default=10.0)
 NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
+# Back-off between delivery attempts: base × 2^attempt seconds, at most an hour.
+NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
 # Detection looks this far back, so a first run does not alert on last year's failures.
 NOTIFY_LOOKBACK_HOURS = env.int("NOTIFY_LOOKBACK_HOURS", default=48)
 # The daily digest goes out at this hour (UTC).
