@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from assets.models import PushState
 from businesses.actors import Actor
-from businesses.models import AccessToken, AuditEvent, DriftEvent, SyncRun
+from businesses.models import (
+    AccessToken,
+    AuditEvent,
+    DriftEvent,
+    Onboarding,
+    PartnerRelationship,
+    SyncRun,
+)
 from businesses.services import token_store
 from notifications import transports
 from notifications.detect import events_detect
@@ -400,3 +407,66 @@ def test_the_settings_page_rejects_another_clients_id(cast, client):
     )
     assert response.status_code == 200
     assert not NotificationSetting.objects.filter(user=cast.alice).exists()
+
+
+def _one_message(capture, smtp_server) -> str:
+    _detect(capture)
+    [message] = smtp_server.messages
+    return message.content.decode()
+
+
+def test_a_token_that_became_invalid_is_an_alert(
+    cast, smtp_server, django_capture_on_commit_callbacks
+):
+    _settings_for(cast.alice, events=[EventKind.TOKEN_INVALID])
+    token = _expiring_token(cast.client_a, days=40)
+    AccessToken.objects.filter(pk=token.pk).update(is_valid=False, updated_at=timezone.now())
+
+    text = _one_message(django_capture_on_commit_callbacks, smtp_server)
+
+    assert "no longer valid" in text and TOKEN not in text
+
+
+def test_a_partnership_the_client_ended_is_an_access_lost_alert(
+    cast, smtp_server, django_capture_on_commit_callbacks
+):
+    _settings_for(cast.alice, events=[EventKind.ACCESS_LOST])
+    PartnerRelationship.objects.create(
+        agency=cast.agency, client=cast.client_a, status=PartnerRelationship.Status.REMOVED
+    )
+
+    assert "partnership between Northwind Media and Acme Outdoor has ended" in _one_message(
+        django_capture_on_commit_callbacks, smtp_server
+    )
+
+
+def test_a_failed_onboarding_is_an_alert(cast, smtp_server, django_capture_on_commit_callbacks):
+    _settings_for(cast.alice, events=[EventKind.ONBOARDING_FAILED])
+    Onboarding.objects.create(
+        agency=cast.agency,
+        client_business=cast.client_a,
+        client_meta_id=cast.client_a.meta_id,
+        name="Acme Outdoor",
+        method=Onboarding.Method.CLIENT_GRANT,
+        status=Onboarding.Status.FAILED,
+        finished_at=timezone.now(),
+    )
+
+    assert "Onboarding of Acme Outdoor failed" in _one_message(
+        django_capture_on_commit_callbacks, smtp_server
+    )
+
+
+def test_a_client_over_its_system_user_cap_is_an_alert_once_a_day(
+    cast, smtp_server, django_capture_on_commit_callbacks
+):
+    _settings_for(cast.alice, events=[EventKind.CAP_REACHED])
+    cast.client_a.system_users_over_cap = True
+    cast.client_a.save()
+
+    assert "more system users than its access level allows" in _one_message(
+        django_capture_on_commit_callbacks, smtp_server
+    )
+    assert _detect(django_capture_on_commit_callbacks) == 0
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        assert _detect(django_capture_on_commit_callbacks) == 1
