@@ -60,5 +60,5 @@ class DeliveryAdmin(SuperuserOnly):
 class NotificationSettingAdmin(SuperuserOnly):
     list_display = ("user", "mode", "email_enabled", "webhook_enabled")
     exclude = ("webhook_secret_ciphertext",)
-    readonly_fields = ("webhook_secret_last4",)
+    readonly_fields = ("webhook_url_hint", "webhook_secret_last4")
     filter_horizontal = ("clients", "watched_clients")

@@ -18,7 +18,8 @@ class NotificationSettingForm(forms.Form):
         required=False,
         max_length=500,
         assume_scheme="https",
-        widget=forms.URLInput(attrs={"size": 60}),
+        widget=forms.URLInput(attrs={"size": 60, "autocomplete": "off"}),
+        help_text="Kept encrypted and never shown again. Leave empty to keep the one saved.",
     )
     webhook_format = forms.ChoiceField(choices=NotificationSetting.WebhookFormat.choices)
     webhook_secret = forms.CharField(
@@ -56,7 +57,6 @@ class NotificationSettingForm(forms.Form):
             "email_enabled": setting.email_enabled,
             "email": setting.email,
             "webhook_enabled": setting.webhook_enabled,
-            "webhook_url": setting.webhook_url,
             "webhook_format": setting.webhook_format,
             "clients": list(setting.clients.all()),
             "watched_clients": list(setting.watched_clients.all()),

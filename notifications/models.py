@@ -74,7 +74,10 @@ class NotificationSetting(TimeStampedModel):
     email_enabled = models.BooleanField(default=True)
     email = models.EmailField(blank=True, help_text="Empty: the address on your staff account.")
     webhook_enabled = models.BooleanField(default=False)
-    webhook_url = models.URLField(max_length=500, blank=True)
+    # A webhook address is itself a credential (Slack's carries its key in the path): stored
+    # encrypted, shown as its host and last 4 characters only.
+    webhook_url_ciphertext = models.TextField(blank=True, editable=False)
+    webhook_url_hint = models.CharField(max_length=300, blank=True, editable=False)
     webhook_format = models.CharField(
         max_length=16, choices=WebhookFormat.choices, default=WebhookFormat.JSON
     )
@@ -97,6 +100,16 @@ class NotificationSetting(TimeStampedModel):
         self.webhook_secret_ciphertext = crypto.encrypt(secret) if secret else ""
         self.webhook_secret_last4 = crypto.last4(secret) if secret else ""
 
+    def set_webhook_url(self, url: str) -> None:
+        from urllib.parse import urlsplit
+
+        self.webhook_url_ciphertext = crypto.encrypt(url) if url else ""
+        parts = urlsplit(url)
+        self.webhook_url_hint = f"{parts.scheme}://{parts.hostname}/…{url[-4:]}" if url else ""
+
+    def reveal_webhook_url(self) -> str:
+        return crypto.decrypt(self.webhook_url_ciphertext) if self.webhook_url_ciphertext else ""
+
     def reveal_webhook_secret(self) -> str:
         return (
             crypto.decrypt(self.webhook_secret_ciphertext) if self.webhook_secret_ciphertext else ""
@@ -110,7 +123,7 @@ class NotificationSetting(TimeStampedModel):
         out = []
         if self.email_enabled and self.email_address:
             out.append(Channel.EMAIL)
-        if self.webhook_enabled and self.webhook_url:
+        if self.webhook_enabled and self.webhook_url_ciphertext:
             out.append(Channel.WEBHOOK)
         return out
 

@@ -132,10 +132,11 @@ def _transmit(delivery: Delivery, message: transports.Message) -> None:
             raise transports.PermanentDeliveryError("No email address to send to.")
         transports.send_email(to=setting.email_address, message=message)
     else:
-        if not setting.webhook_url:
+        url = setting.reveal_webhook_url()
+        if not url:
             raise transports.PermanentDeliveryError("No webhook address to send to.")
         transports.send_webhook(
-            url=setting.webhook_url,
+            url=url,
             secret=setting.reveal_webhook_secret(),
             message=message,
             fmt=setting.webhook_format,
@@ -246,7 +247,8 @@ def notification_setting_save(
     watched_clients: Iterable[Business] = (),
 ) -> NotificationSetting:
     """Save a staff member's choices (the clients must be ones they manage: the form offers no
-    others and this re-checks). The signing secret is write-only: empty keeps the stored one."""
+    others and this re-checks). The webhook address and signing secret are write-only: empty
+    keeps the stored one."""
     from businesses import scoping
 
     allowed = set(scoping.scope(Business.objects.all(), user, "").values_list("pk", flat=True))
@@ -264,14 +266,15 @@ def notification_setting_save(
             raise ValidationError(
                 {"webhook_secret": "Enter a signing secret so the receiver can verify alerts."}
             )
-        if webhook_enabled and not webhook_url:
+        if webhook_enabled and not (webhook_url or setting.webhook_url_ciphertext):
             raise ValidationError({"webhook_url": "Enter the webhook address."})
         setting.events = sorted(set(events))
         setting.mode = mode
         setting.email_enabled = email_enabled
         setting.email = email
         setting.webhook_enabled = webhook_enabled
-        setting.webhook_url = webhook_url
+        if webhook_url:
+            setting.set_webhook_url(webhook_url)
         setting.webhook_format = webhook_format
         if webhook_secret:
             setting.set_webhook_secret(webhook_secret)
@@ -287,6 +290,7 @@ def notification_setting_save(
                 f"Notification settings: {len(setting.events)} event(s), "
                 f"{setting.get_mode_display().lower()}, channels "
                 f"{', '.join(setting.channels()) or 'none'}"
+                + (" (new webhook address)" if webhook_url else "")
                 + (" (new signing secret)" if webhook_secret else "")
                 + "."
             ),

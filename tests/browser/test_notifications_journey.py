@@ -54,7 +54,7 @@ def test_staff_set_up_webhook_alerts_and_resend_a_failed_one(
     page.screenshot(path=str(screenshot_dir / "notifications-1-settings.png"), full_page=True)
     page.click("input[type=submit][value=Save]")
     page.wait_for_selector("text=Notification settings saved.")
-    assert SECRET not in page.content()
+    assert SECRET not in page.content() and http_receiver.url not in page.content()
     assert "ending …t-42" in page.content()
 
     # The receiver is down: the test alert fails, and the page says so.

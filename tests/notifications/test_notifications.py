@@ -396,6 +396,9 @@ def test_the_settings_page_saves_choices_and_never_shows_the_signing_secret(
     assert SIGNING_SECRET not in setting.webhook_secret_ciphertext
     page = client.get(reverse("portal:notifications:settings")).content.decode()
     assert SIGNING_SECRET not in page and "…tery" in page
+    assert http_receiver.url not in page and "Saved: http://127.0.0.1/…hook" in page
+    assert http_receiver.url not in setting.webhook_url_ciphertext
+    assert setting.reveal_webhook_url() == http_receiver.url
     assert "Birch Bakery" not in page
 
 
