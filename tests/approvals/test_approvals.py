@@ -262,3 +262,27 @@ def test_a_failure_when_applying_an_approved_request_is_recorded_and_shown(
     rel.refresh_from_db()
     assert done.state == ChangeRequest.State.FAILED and done.result
     assert rel.status == PartnerRelationship.Status.ACTIVE
+
+
+def test_an_agency_admin_turns_approval_on_and_it_is_audited(cast, client):
+    boss = StaffFactory(username="bea", group="Agency admin", businesses=[cast.client_a])
+    client.force_login(boss)
+
+    client.post(
+        reverse("portal:approvals:policy"),
+        {"agency": cast.agency.pk, "enabled": "on", "expires_after_hours": "24"},
+    )
+
+    policy = cast.agency.approval_policy
+    assert policy.enabled and policy.expires_after_hours == 24
+    assert AuditEvent.objects.filter(action="approval.policy", actor=boss).exists()
+
+
+def test_an_account_manager_cannot_change_the_approval_setting(cast, client):
+    client.force_login(cast.alice)
+
+    response = client.post(
+        reverse("portal:approvals:policy"), {"agency": cast.agency.pk, "expires_after_hours": "24"}
+    )
+
+    assert response.status_code == 403
