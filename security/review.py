@@ -56,7 +56,7 @@ class Finding:
     fix_url: str
     fix_label: str
     dismissal: FindingDismissal | None = None
-    asset_id: int | None = None  # the asset the finding is about, if any
+    asset_ids: list[int] = field(default_factory=list)  # the assets it is about, if any
     live: bool = False  # that asset is an ad account running ads or spending (liveaccounts)
 
     @property
@@ -197,49 +197,61 @@ def _system_users(clients) -> list[Finding]:
 
 
 def _full_control(clients) -> list[Finding]:
-    out = []
+    """One finding per holder and client (not per asset), naming the assets."""
     grants = (
         Grant.objects.filter(business__in=clients)
         .exclude(push_state=PushState.REMOVED)
         .select_related("business", "asset", "person", "system_user")
+        .order_by("asset__name")
     )
+    by_holder: dict[tuple[int, str, int], list[Grant]] = {}
     for grant in grants:
-        held = set(grant.applied_tasks or grant.tasks)
-        if not held & FULL_CONTROL_TASKS:
-            continue
-        if grant.system_user_id:
-            out.append(
-                Finding(
-                    business=grant.business,
-                    kind="system_user_full_control",
-                    key=f"system_user_full_control:{grant.pk}",
-                    risk=MEDIUM,
-                    title="System user with full control",
-                    subject=f"{grant.system_user.name} on {grant.asset.name or grant.asset.meta_id}",
-                    why="Software holding full control can hand the asset to anyone; automation "
-                    "rarely needs more than advertise and analyze.",
-                    fix_url=_admin(grant),
-                    fix_label="Reduce the grant",
-                    asset_id=grant.asset_id,
-                )
+        if set(grant.applied_tasks or grant.tasks) & FULL_CONTROL_TASKS:
+            holder = ("s", grant.system_user_id) if grant.system_user_id else ("p", grant.person_id)
+            by_holder.setdefault((grant.business_id, *holder), []).append(grant)
+    out = []
+    for (_biz, kind, holder_id), held in by_holder.items():
+        first = held[0]
+        names = ", ".join(g.asset.name or g.asset.meta_id for g in held[:4])
+        more = f" and {len(held) - 4} more" if len(held) > 4 else ""
+        fix_url = (
+            _admin(first)
+            if len(held) == 1
+            else reverse("admin:assets_grant_changelist")
+            + (
+                f"?system_user__id__exact={holder_id}"
+                if kind == "s"
+                else f"?person__id__exact={holder_id}"
+            )
+        )
+        if kind == "s":
+            finding = Finding(
+                business=first.business,
+                kind="system_user_full_control",
+                key=f"system_user_full_control:{holder_id}",
+                risk=MEDIUM,
+                title="System user with full control",
+                subject=f"{first.system_user.name} on {names}{more}",
+                why="Software holding full control can hand the asset to anyone; automation "
+                "rarely needs more than advertise and analyze.",
+                fix_url=fix_url,
+                fix_label="Reduce the grants" if len(held) > 1 else "Reduce the grant",
             )
         else:
-            who = _who(grant.person) if grant.person_id else "?"
-            out.append(
-                Finding(
-                    business=grant.business,
-                    kind="full_control_grant",
-                    key=f"full_control_grant:{grant.pk}",
-                    risk=MEDIUM,
-                    title="Full control granted",
-                    subject=f"{who} on {grant.asset.name or grant.asset.meta_id}",
-                    why="Full control lets the holder add or remove anyone else on the asset; "
-                    "most people need advertise and analyze only.",
-                    fix_url=_admin(grant),
-                    fix_label="Reduce the grant",
-                    asset_id=grant.asset_id,
-                )
+            finding = Finding(
+                business=first.business,
+                kind="full_control_grant",
+                key=f"full_control_grant:{holder_id}",
+                risk=MEDIUM,
+                title="Full control granted",
+                subject=f"{_who(first.person) if first.person_id else '?'} on {names}{more}",
+                why="Full control lets the holder add or remove anyone else on the asset; "
+                "most people need advertise and analyze only.",
+                fix_url=fix_url,
+                fix_label="Reduce the grants" if len(held) > 1 else "Reduce the grant",
             )
+        finding.asset_ids = [g.asset_id for g in held]
+        out.append(finding)
     return out
 
 
@@ -305,7 +317,7 @@ def _unknown_partners(clients) -> list[Finding]:
             "it: check the client meant to share it.",
             fix_url=_admin(access),
             fix_label="Review the share",
-            asset_id=access.asset_id,
+            asset_ids=[access.asset_id],
         )
         for access in AssetAccess.objects.filter(
             asset__owner_business__in=clients,
@@ -339,9 +351,9 @@ def security_review(user, *, business: Business | None = None, now=None) -> Revi
             "dismissed_by"
         )
     }
-    live = live_asset_ids(f.asset_id for f in found if f.asset_id)
+    live = live_asset_ids(a for f in found for a in f.asset_ids)
     for finding in found:
-        finding.live = finding.asset_id in live
+        finding.live = any(a in live for a in finding.asset_ids)
     review = Review()
     # Riskiest first; at equal risk, what touches a live account (money is moving) first.
     ordered = sorted(

@@ -148,7 +148,7 @@ def test_the_security_review_flags_findings_on_live_accounts(acme):
     live = _live_account(acme)
     GrantFactory(asset=live, business=acme, tasks=["MANAGE"], applied_tasks=["MANAGE"])
 
-    findings = [f for f in security_review(None, business=acme).findings if f.asset_id == live.pk]
+    findings = [f for f in security_review(None, business=acme).findings if live.pk in f.asset_ids]
 
     assert findings and all(f.live for f in findings)
 

@@ -207,3 +207,18 @@ def test_the_weekly_digest_raises_one_event_per_client_per_week(cast):
     assert event.kind == EventKind.SECURITY_REVIEW and event.business == cast.client_a
     with time_machine.travel(timezone.now() + timedelta(days=7)):
         assert security_digest_raise() == 1
+
+
+def test_full_control_on_several_assets_is_one_finding_per_holder(cast):
+    person = PersonFactory(business=cast.client_a, name="Olga Owner")
+    for n in range(5):
+        GrantFactory(
+            asset=AssetFactory(owner_business=cast.client_a, name=f"Account {n}"),
+            person=person,
+            tasks=["MANAGE"],
+            applied_tasks=["MANAGE"],
+        )
+
+    [finding] = security_review(cast.alice).findings
+    assert finding.subject == "Olga Owner on Account 0, Account 1, Account 2, Account 3 and 1 more"
+    assert finding.fix_url.endswith(f"?person__id__exact={person.pk}")
