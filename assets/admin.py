@@ -17,6 +17,7 @@ from assets.models import (
     TaskDefinition,
     TaskPreset,
 )
+from assets.selectors import is_last_admin_grant
 from assets.services import (
     grant_create,
     grant_removal_refusal,
@@ -34,6 +35,7 @@ from businesses.admin_base import (
     client_filter,
     confirm_action,
 )
+from businesses.approval_gate import FULL_CONTROL_TASKS, RiskyChange, hold_if_required
 
 
 @admin.register(TaskDefinition)
@@ -334,7 +336,21 @@ class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 confirm_label="Yes, revoke",
             )
         count = 0
-        for grant in self._removable(request, live):
+        for grant in self._removable(
+            request, live.select_related("asset", "business", "person", "system_user")
+        ):
+            if is_last_admin_grant(grant, FULL_CONTROL_TASKS):
+                held = hold_if_required(
+                    change=RiskyChange.REVOKE_LAST_ADMIN,
+                    business=grant.business,
+                    actor=Actor.staff(request.user),
+                    summary=f"Revoke the last admin of {grant.asset}: "
+                    f"{grant.person or grant.system_user}",
+                    payload={"grant_id": grant.pk},
+                )
+                if held is not None:
+                    messages.warning(request, held.message)
+                    continue
             grant_request_removal(grant=grant, actor=Actor.staff(request.user))
             count += 1
         messages.success(request, f"{count} grant(s) will be removed from Meta.")

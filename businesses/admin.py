@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from businesses import scoping
 from businesses.actors import Actor
 from businesses.admin_base import AuditedAdmin, ReadOnlyAdmin, client_filter
+from businesses.approval_gate import RiskyChange, hold_if_required
 from businesses.models import (
     AccessLevel,
     AccessToken,
@@ -265,6 +266,16 @@ class PartnerRelationshipAdmin(AuditedAdmin):
                 confirm_label="Yes, end them",
             )
         for relationship in live:
+            held = hold_if_required(
+                change=RiskyChange.END_PARTNERSHIP,
+                business=relationship.client,
+                actor=Actor.staff(request.user),
+                summary=f"End the partnership {relationship.agency.name} → {relationship.client.name}",
+                payload={"relationship_id": relationship.pk},
+            )
+            if held is not None:
+                messages.warning(request, held.message)
+                continue
             try:
                 partnership_end(relationship=relationship, actor=Actor.staff(request.user))
             except PartnershipError as exc:

@@ -81,6 +81,17 @@ def offboard_person(*, email: str, actor: Actor, user) -> int:
     items = offboard_preview(email=email, user=user)
     if not items:
         raise ValidationError({"email": f"Nobody with {email} is in a business you manage."})
+    _offboard(items, actor)
+    return len(items)
+
+
+def person_offboard(*, person: BusinessUser, actor: Actor) -> None:
+    """Offboard one person from one business (a change a second staff member approved)."""
+    grants = Grant.objects.filter(person=person).exclude(push_state=PushState.REMOVED)
+    _offboard([OffboardingItem(person=person, grants=list(grants.select_related("asset")))], actor)
+
+
+def _offboard(items: list[OffboardingItem], actor: Actor) -> None:
     with transaction.atomic():
         for item in [i for i in items if not i.removes_person]:
             for grant in item.grants:
@@ -119,7 +130,6 @@ def offboard_person(*, email: str, actor: Actor, user) -> int:
                 note_enqueue_failure("offboarding")
 
         transaction.on_commit(enqueue)
-    return len(items)
 
 
 def person_remove_from_meta(*, person: BusinessUser, actor: Actor) -> BusinessUser:

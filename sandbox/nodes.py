@@ -42,6 +42,9 @@ DEFAULT_FIELDS: dict[str, list[str]] = {
     "assigned_user": ["id", "name", "tasks"],
     "asset_request": ["id"],
     "app_role": ["app_id", "user", "role"],
+    # Marketing API objects: id only by default; insights rows have no id.
+    "ad": ["id"],
+    "ads_insights": ["date_start", "date_stop"],
 }
 
 # Documented fields the sandbox does not model (DOMAIN §1.1, §1.3, §3).

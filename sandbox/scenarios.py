@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from .routes import insights
 from .world import Asset, Business, World
 
 DEMO_APP_SECRET = "6e6f72746877696e642d64656d6f2121"
@@ -296,6 +297,12 @@ def demo(seed: int = 20260101) -> World:
         )
         if enforced:
             world.set_two_factor_enforced(client.id, True)
+        # The first market runs ads (live); the others are paused.
+        insights.set_activity(
+            world, made["ad_account"][0].id, active=3, paused=1, spend_7d="1843.27"
+        )
+        for paused in made["ad_account"][1:]:
+            insights.set_activity(world, paused.id, paused=2)
         clients.append(_client_creds(world, client, app, people[0], connected=True))
     # One more invitation pending on a client.
     world.invite(clients[0]["business_id"], "new.hire@acme.example", "EMPLOYEE")

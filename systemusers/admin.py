@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from businesses.actors import Actor
 from businesses.admin_base import AuditedAdmin, client_filter, confirm_action
+from businesses.approval_gate import RiskyChange, hold_if_required
 from businesses.graph_access import NotConnectedError
 from systemusers.caps import cap_meter
 from systemusers.errors import SystemUserCapError
@@ -32,6 +33,17 @@ class SystemUserAddForm(forms.ModelForm):
         if self.errors:
             return
         data = self.cleaned_data
+        if data["role"] == SystemUser.Role.ADMIN:
+            held = hold_if_required(
+                change=RiskyChange.ADMIN_SYSTEM_USER,
+                business=data["business"],
+                actor=self.actor,
+                summary=f"Create admin system user {data['name']} in {data['business'].name}",
+                payload={"name": data["name"]},
+            )
+            if held is not None:
+                self.add_error(None, held.message)
+                return
         try:
             # system_user_create(wait=True) without its guard against an open transaction:
             # changeform_view below keeps the add request out of one (tests wrap every test

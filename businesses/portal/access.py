@@ -10,6 +10,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from assets.selectors import held_tasks, task_labels
 from assets.services import grants_apply_preset, grants_preview_preset
 from businesses import scoping
 from businesses.actors import Actor
+from businesses.approval_gate import FULL_CONTROL_TASKS, RiskyChange, hold_if_required
 from businesses.models import AuditEvent, Business, BusinessUser, PartnerRelationship
 from businesses.portal.common import business_or_404, render_page, require_perm
 from systemusers.models import SystemUser
@@ -189,13 +191,17 @@ def give_access(request: HttpRequest, business_id: int) -> HttpResponse:
             "mode": form.cleaned_data["mode"],
             **form.holder_kwargs(),
         }
+        actor = Actor.staff(request.user, source=AuditEvent.Source.FORM)
         try:
             changes = grants_preview_preset(**kwargs)
             if request.POST.get("confirm") == "yes":
+                # Reviewed and confirmed: full control may still wait for a second person.
+                held = _hold_full_control(business, form.cleaned_data, actor)
+                if held is not None:
+                    messages.warning(request, held.message)
+                    return redirect("portal:approvals:list")
                 before = {c.asset.pk: c.before for c in changes}
-                grants = grants_apply_preset(
-                    actor=Actor.staff(request.user, source=AuditEvent.Source.FORM), **kwargs
-                )
+                grants = grants_apply_preset(actor=actor, **kwargs)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -228,6 +234,32 @@ def give_access(request: HttpRequest, business_id: int) -> HttpResponse:
         "portal/give_access.html",
         {"business": business, "form": form},
         title=f"Give access in {business.name}",
+    )
+
+
+def _hold_full_control(business, data, actor):
+    """Full control waits for a second staff member when the agency turned approval on."""
+    assets = list(data["assets"])
+    presets = TaskPreset.objects.filter(
+        slug=data["preset"], asset_kind__in={a.kind for a in assets}
+    )
+    if not any(set(p.tasks) & FULL_CONTROL_TASKS for p in presets):
+        return None
+    holder = data["holder"]
+    is_person = isinstance(holder, BusinessUser)
+    return hold_if_required(
+        change=RiskyChange.GRANT_FULL_CONTROL,
+        business=business,
+        actor=actor,
+        summary=f"Give {holder.name or getattr(holder, 'email', '')} “{data['preset']}” on "
+        + ", ".join(a.name or a.meta_id for a in assets[:5])
+        + (f" and {len(assets) - 5} more" if len(assets) > 5 else ""),
+        payload={
+            "person_id" if is_person else "system_user_id": holder.pk,
+            "asset_ids": [a.pk for a in assets],
+            "preset": data["preset"],
+            "mode": data["mode"],
+        },
     )
 
 

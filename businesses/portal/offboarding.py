@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from assets.models import Grant, PushState
 from businesses import scoping
 from businesses.actors import Actor
+from businesses.approval_gate import RiskyChange, hold_if_required
 from businesses.models import AuditEvent, BusinessUser
 from businesses.portal.common import render_page, require_perm
 
@@ -88,13 +89,19 @@ def offboarding(request: HttpRequest) -> HttpResponse:
         who = form.cleaned_data["who"]
         if email and request.method == "POST" and request.POST.get("confirm") == "yes":
             require_perm(request, "businesses.change_businessuser")
+            actor = Actor.staff(request.user, source=AuditEvent.Source.FORM)
             items = service.offboard_preview(email=email, user=request.user)
+            held = _hold(items, actor)
+            if held:
+                for h in held:
+                    messages.warning(request, h.message)
+                return redirect("portal:approvals:list")
             # Meta's refusals are audited after this point (the removals run after commit).
             since = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             try:
                 service.offboard_person(
                     email=email,
-                    actor=Actor.staff(request.user, source=AuditEvent.Source.FORM),
+                    actor=actor,
                     user=request.user,
                 )
             except ValidationError as exc:
@@ -197,3 +204,22 @@ def offboarding_done(request: HttpRequest) -> HttpResponse:
         },
         title="Offboarding: what happened",
     )
+
+
+def _hold(items, actor) -> list:
+    """With two-person approval on, each business membership becomes a request (a second staff
+    member who manages that client approves it); with it off, nothing is held."""
+    held = []
+    for item in items:
+        person = item.person
+        h = hold_if_required(
+            change=RiskyChange.OFFBOARD_PERSON,
+            business=person.business,
+            actor=actor,
+            summary=f"Offboard {person.name or person.email} from {person.business.name} "
+            f"(role {person.get_role_display()}, {len(item.grants)} grant(s))",
+            payload={"person_id": person.pk},
+        )
+        if h is not None:
+            held.append(h)
+    return held

@@ -5,7 +5,7 @@ them to (their assets to share)."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from businesses.portal import (
     access,
@@ -59,4 +59,7 @@ urlpatterns = [
     path("oauth/callback/", onboarding.oauth_callback, name="oauth_callback"),
     # The client admin's page after Facebook Login: tied to their browser session, not a login.
     path("share/", onboarding.client_share, name="client_share"),
+    path("notifications/", include("notifications.urls")),
+    path("security/", include("security.urls")),
+    path("approvals/", include("approvals.urls")),
 ]

@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "businesses",
     "assets",
     "systemusers",
+    "notifications",
+    "security",
+    "approvals",
+    "liveaccounts",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +173,43 @@ if GRAPH_CALL_RETENTION_DAYS < 15:
     raise ImproperlyConfigured(
         "GRAPH_CALL_RETENTION_DAYS must be at least 15 (the eligibility window)."
     )
+
+# --- Notifications. Email goes through Django's backend: EMAIL_URL (smtp+tls://user:pass@host:587)
+# in production, the console in the demo.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BM Portal <portal@localhost>")
+# Links in alerts point here (the portal's public address).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Webhooks must be https unless this is turned off (the demo and tests use loopback http).
+NOTIFY_WEBHOOK_HTTPS_ONLY = env.bool("NOTIFY_WEBHOOK_HTTPS_ONLY", default=True)
+NOTIFY_WEBHOOK_CONNECT_TIMEOUT = env.float("NOTIFY_WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+NOTIFY_WEBHOOK_READ_TIMEOUT = env.float("NOTIFY_WEBHOOK_READ_TIMEOUT", default=10.0)
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
+# Back-off between delivery attempts: base × 2^attempt seconds, at most an hour.
+NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
+# Detection looks this far back, so a first run does not alert on last year's failures.
+NOTIFY_LOOKBACK_HOURS = env.int("NOTIFY_LOOKBACK_HOURS", default=48)
+# The daily digest goes out at this hour (UTC).
+NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
+
+# --- Security review thresholds.
+SECURITY_MAX_ADMINS = env.int("SECURITY_MAX_ADMINS", default=3)
+SECURITY_STALE_INVITE_DAYS = env.int("SECURITY_STALE_INVITE_DAYS", default=14)
+
+# --- Live ad accounts: accounts read per batch POST (two calls each), and the usage share at
+# which a run stops so the syncs keep their quota.
+LIVE_ACCOUNTS_BATCH = env.int("LIVE_ACCOUNTS_BATCH", default=25)
+LIVE_ACCOUNTS_MAX_USAGE_PCT = env.int(
+    "LIVE_ACCOUNTS_MAX_USAGE_PCT", default=META_USAGE_SLOWDOWN_PCT
+)
 
 # --- Celery. Without a broker, tasks run in-process (eager) so the default run needs nothing.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="")) or None

@@ -14,6 +14,9 @@ from .base import INSTALLED_APPS
 # The Graph sandbox (run_sandbox) is for the demo and the tests; production never installs it.
 INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 
+# Loopback receivers speak plain http.
+NOTIFY_WEBHOOK_HTTPS_ONLY = False
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = True
 STORAGES = {

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import assets, batch, business, people, tokens
+from . import assets, batch, business, insights, people, tokens
 
-__all__ = ["assets", "batch", "business", "people", "tokens"]
+__all__ = ["assets", "batch", "business", "insights", "people", "tokens"]

@@ -27,6 +27,32 @@ SCHEDULES = [
         "businesses.tasks.eligibility_snapshot_task",
         {"minute": "30", "hour": "3"},
     ),
+    (
+        "Notifications: detect events",
+        "notifications.tasks.events_detect_task",
+        {"every": 5, "period": "minutes"},
+    ),
+    (
+        "Notifications: daily digest",
+        "notifications.tasks.digest_send_task",
+        {"minute": "0", "hour": "7"},
+    ),
+    # Daily, but each client's review is raised once per ISO week (its dedup key).
+    (
+        "Security review (weekly digest)",
+        "security.tasks.security_digest_task",
+        {"minute": "0", "hour": "6"},
+    ),
+    (
+        "Expire unanswered approval requests",
+        "approvals.tasks.change_requests_expire_task",
+        {"every": 15, "period": "minutes"},
+    ),
+    (
+        "Live ad accounts (active ads, 7-day spend)",
+        "liveaccounts.tasks.live_accounts_dispatch_task",
+        {"minute": "20", "hour": "*/6"},
+    ),
 ]
 
 

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ApprovalsConfig(AppConfig):
+    name = "approvals"
+    verbose_name = "Two-person approval"
+
+    def ready(self) -> None:
+        from approvals.services import hold_policy
+        from businesses import approval_gate
+
+        approval_gate.register(hold_policy)

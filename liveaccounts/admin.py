@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from businesses.admin_base import ReadOnlyAdmin
+from liveaccounts.models import AccountActivity
+
+
+@admin.register(AccountActivity)
+class AccountActivityAdmin(ReadOnlyAdmin):
+    scope_assets_path = "asset"
+    list_display = ("asset", "is_live", "active_ads", "spend_7d", "currency", "read_at", "error")
+    list_filter = ("is_live",)
+    list_select_related = ("asset",)
+    search_fields = ("asset__name", "asset__meta_id")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LiveAccountsConfig(AppConfig):
+    name = "liveaccounts"
+    verbose_name = "Live ad accounts"
