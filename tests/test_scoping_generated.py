@@ -38,6 +38,7 @@ from businesses.models import (
     SyncRun,
 )
 from businesses.services import token_store
+from liveaccounts.models import AccountActivity
 from tests.factories import (
     AssetFactory,
     BusinessFactory,
@@ -165,7 +166,10 @@ def _client_objects(agency, business, *, label: str, dana, robot, staff) -> Side
         target_id=str(dana_grant.pk),
         summary=f"Asked to remove Dana's access to {asset.name}.",
     )
+    # Which of the client's ad accounts are live (read with the client's token).
+    activity = AccountActivity.objects.create(asset=asset, active_ads=3, is_live=True)
     objects = {
+        "liveaccounts.accountactivity": activity,
         "businesses.business": business,
         "businesses.developerapp": own_app,
         "businesses.partnerrelationship": relationship,
@@ -281,9 +285,16 @@ def _url_names(namespace: str) -> list[str]:
     def walk(patterns, current):
         for p in patterns:
             if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, p.namespace or current)
-            elif isinstance(p, URLPattern) and p.name and current == namespace:
-                yield f"{namespace}:{p.name}"
+                # Nested namespaces (portal:notifications:…) belong to their parent's walk.
+                inner = f"{current}:{p.namespace}" if current and p.namespace else p.namespace
+                yield from walk(p.url_patterns, inner or current)
+            elif (
+                isinstance(p, URLPattern)
+                and p.name
+                and current
+                and (current == namespace or current.startswith(f"{namespace}:"))
+            ):
+                yield f"{current}:{p.name}"
 
     return sorted(set(walk(get_resolver().url_patterns, None)))
 
@@ -356,6 +367,20 @@ PORTAL_URLS: dict[str, Url] = {
     # Progress of the listed clients' syncs: asked about the other client, it answers nothing.
     "portal:sync_status": Url(query={"b": CLIENT}),
     "portal:offboarding_done": Url(),
+    # Each staff member's own alerts: settings, a test message, one delivery sent again (an id
+    # that is not theirs is a 404: tests/notifications).
+    "portal:notifications:settings": Url(),
+    "portal:notifications:test": Url(),
+    "portal:notifications:retry": Url(kwargs={"delivery_id": "999999"}),
+    # The security review across the staff member's clients, its CSV, dismissing and restoring.
+    "portal:security:review": Url(),
+    "portal:security:csv": Url(),
+    "portal:security:dismiss": Url(post={"business": CLIENT, "key": "x", "reason": "test"}),
+    "portal:security:restore": Url(kwargs={"dismissal_id": "999999"}),
+    # Approval requests of the staff member's clients (deciding another's: tests/approvals).
+    "portal:approvals:list": Url(),
+    "portal:approvals:decide": Url(kwargs={"pk": "999999"}),
+    "portal:approvals:policy": Url(),
 }
 
 
@@ -490,6 +515,15 @@ ADMIN_MODELS: dict[str, str] = {
     "axes.accessattempt": HIDDEN,
     "axes.accesslog": HIDDEN,
     "axes.accessfailurelog": HIDDEN,
+    # Alerts, review dismissals and approval requests cross clients and people: staff work with
+    # their own on the notifications, security review and approvals pages (covered by
+    # PORTAL_URLS); only superusers see these tables in the admin.
+    "notifications.event": HIDDEN,
+    "notifications.delivery": HIDDEN,
+    "notifications.notificationsetting": HIDDEN,
+    "security.findingdismissal": HIDDEN,
+    "approvals.changerequest": HIDDEN,
+    "approvals.approvalpolicy": HIDDEN,
     "assets.taskdefinition": SHARED,
     "assets.taskpreset": SHARED,
     **{
@@ -511,6 +545,7 @@ ADMIN_MODELS: dict[str, str] = {
             "assets.assetgroup",
             "assets.grant",
             "systemusers.systemuser",
+            "liveaccounts.accountactivity",
         )
     },
 }
@@ -568,7 +603,10 @@ def test_admin_pages_of_another_client_are_404_and_listings_name_nothing_of_it(
 def test_the_auditor_is_offered_no_action(client, world, db, label):
     # Every admin action writes (or asks Meta and records the answer).
     _login(client, world, AUDITOR)
-    form = client.get(_url(label, "changelist")).context["action_form"]
+    listing = client.get(_url(label, "changelist"))
+    if listing.status_code == 403:
+        return  # the Auditor may not open this list at all: nothing is offered
+    form = listing.context["action_form"]
     offered = [name for name, _ in form.fields["action"].choices if name] if form else []
     assert not offered, f"the Auditor is offered {offered} on {label}"
 

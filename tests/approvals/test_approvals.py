@@ -189,8 +189,11 @@ def test_giving_full_control_waits_for_approval_but_analyst_does_not(cast, clien
     client.force_login(cast.alice)
     url = reverse("portal:give_access", args=[cast.client_a.pk])
 
+    # Held once staff confirm the reviewed change (the review itself sends nothing).
+    confirmed = {"mode": "add", "confirm": "yes"}
     held = client.post(
-        url, {"holder": f"p{person.pk}", "assets": [account.pk], "preset": "full_control"}
+        url,
+        {"holder": f"p{person.pk}", "assets": [account.pk], "preset": "full_control", **confirmed},
     )
     assert held.url == reverse("portal:approvals:list")
     request = ChangeRequest.objects.get()
@@ -199,10 +202,11 @@ def test_giving_full_control_waits_for_approval_but_analyst_does_not(cast, clien
         "person_id": person.pk,
         "asset_ids": [account.pk],
         "preset": "full_control",
+        "mode": "add",
     }
 
     given = client.post(
-        url, {"holder": f"p{person.pk}", "assets": [account.pk], "preset": "analyst"}
+        url, {"holder": f"p{person.pk}", "assets": [account.pk], "preset": "analyst", **confirmed}
     )
     assert given.url == reverse("portal:access_result", args=[cast.client_a.pk])
     assert ChangeRequest.objects.count() == 1

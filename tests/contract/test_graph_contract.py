@@ -118,6 +118,7 @@ CASES: dict[str, Callable[[], list[Case]]] = {
     "get_me": lambda: [("", ())],
     "iter_my_businesses": lambda: [("", ())],
     "iter_shareable_assets": lambda: [(k, (BUSINESS, k)) for k in ops.SHAREABLE_EDGES],
+    "read_account_activity": lambda: [("", ([ASSET_IDS["ad_account"]],))],
     "iter_asset_pages": lambda: [(f"{k} {r}", (BUSINESS, k, r)) for k, r in ops.ASSET_EDGES],
     "iter_assets": lambda: [(f"{k} {r}", (BUSINESS, k, r)) for k, r in ops.ASSET_EDGES],
     "iter_custom_conversion_pages": lambda: [("", (ASSET_IDS["ad_account"],))],

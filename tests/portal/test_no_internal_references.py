@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib import admin
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLResolver, reverse
 
 from assets.models import Asset, Grant
 from businesses.actors import Actor
@@ -75,21 +75,34 @@ def demo_like(connected, staff_groups):
     return admin_user
 
 
+def _named(patterns, namespace: str):
+    """Every named pattern with its full name, the included apps' pages (portal:security:…)
+    too."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _named(pattern.url_patterns, f"{namespace}:{pattern.namespace}")
+        elif pattern.name:
+            yield pattern, f"{namespace}:{pattern.name}"
+
+
 def _portal_urls() -> list[str]:
     from businesses.portal.urls import urlpatterns
 
     client_pk = Business.objects.filter(is_agency=False).order_by("pk").first().pk
     onboarding_pk = Onboarding.objects.get().pk
     urls = []
-    for pattern in urlpatterns:
-        name = f"portal:{pattern.name}"
+    for pattern, name in _named(urlpatterns, "portal"):
         if pattern.name in ("oauth_callback", "client_share", "onboarding_retry"):
             continue  # not staff pages (the client's), or a POST-only action
+        if set(pattern.pattern.converters) - {"pk", "business_id", "app_id"}:
+            continue  # an action on one delivery or dismissal (POST), not a page
         args = []
         if "business_id" in str(pattern.pattern):
             args = [client_pk]
-        elif "<int:pk>" in str(pattern.pattern):
+        elif "<int:pk>" in str(pattern.pattern) and name.startswith("portal:onboarding"):
             args = [onboarding_pk]
+        elif "<int:pk>" in str(pattern.pattern):
+            continue  # an action on one approval request (POST), not a page
         elif "app_id" in str(pattern.pattern):
             args = [connected_app_pk()]
         try:
