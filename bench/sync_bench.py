@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:  # `python bench/sync_bench.py` puts bench/ first,
     sys.path.insert(0, str(ROOT))
 
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-BENCH_DB = "bench_sync"
+BENCH_DB = os.environ.get("BENCH_DB_NAME", "bench_sync")  # one per engineer on a shared server
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 os.environ["DATABASE_URL"] = os.environ.get(
     "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"

@@ -20,6 +20,7 @@ Throttling pauses the business until Meta's regain time; the task is re-queued f
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -107,8 +108,41 @@ GROUP_TASK_KINDS = {
     "offline_conversion_data_set": AssetKind.OFFLINE_EVENT_SET,
     "instagram_account": AssetKind.INSTAGRAM_ACCOUNT,
 }
-# Per-asset edges are read in slices: bounded memory whatever the business's size.
-PER_ASSET_SLICE = 200
+# Per-asset edges are read in slices: bounded memory whatever the business's size. A slice is
+# also one round of database writes, so it is large enough that a big business costs few
+# queries per asset (issue 12: queries per sync nearly flat in the asset count).
+PER_ASSET_SLICE = 2000
+# Listing pages are written in slices of up to this many items (several of Meta's pages).
+WRITE_SLICE = 5000
+# ``IN (...)`` lists are sent in chunks of this many values.
+IN_CHUNK = 5000
+# Mid-section progress (and the lease it extends) is written at most this often.
+PROGRESS_WRITE_SECONDS = 5.0
+
+
+def in_chunks(values: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    """Values in lists of at most ``size``: large ``IN`` lists become several queries."""
+    chunk: list[Any] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def write_slices(pages: Iterable[list[Any]], size: int = WRITE_SLICE) -> Iterator[list[Any]]:
+    """Items of consecutive pages gathered into slices of about ``size`` (bounded memory), so
+    a big listing is written in a few bulk statements instead of a few per page."""
+    buffer: list[Any] = []
+    for items in pages:
+        buffer.extend(items)
+        if len(buffer) >= size:
+            yield buffer
+            buffer = []
+    if buffer:
+        yield buffer
 
 
 def apply_changes(obj: Any, wanted: dict[str, Any], now: Any) -> bool:
@@ -316,6 +350,11 @@ class Syncer:
         self.listings = ops.business_listings()
         self._principal_cache: dict[str, tuple[str, int]] | None = None
         self.first_pages: dict[str, ops.FirstPage] | None = None
+        self._progress_written_at = 0.0
+        # Grant writes of one per-asset slice, flushed in bulk (``_flush_grant_writes``).
+        self._grants_changed: list[Grant] = []
+        self._grants_changed_keep_tasks: list[Grant] = []
+        self._grants_gone: list[int] = []
 
     # --- driver ---------------------------------------------------------------------------
 
@@ -359,7 +398,12 @@ class Syncer:
         SyncRun.objects.filter(pk=self.run.pk).update(progress_total=total, progress_done=0)
 
     def progress(self, steps: int) -> None:
-        """Record progress and extend the lease: a long healthy sync keeps its claim."""
+        """Record progress and extend the lease: a long healthy sync keeps its claim.
+        Mid-section calls (``steps`` 0) write at most every PROGRESS_WRITE_SECONDS."""
+        clock = time.monotonic()
+        if steps == 0 and clock - self._progress_written_at < PROGRESS_WRITE_SECONDS:
+            return
+        self._progress_written_at = clock
         self.run.progress_done += steps
         SyncRun.objects.filter(pk=self.run.pk).update(
             progress_done=self.run.progress_done,
@@ -447,10 +491,12 @@ class Syncer:
         kind: str,
         parent_id: int | None = None,
         owned: bool = False,
+        parent_of: dict[str, int] | None = None,
     ) -> dict[str, int]:
         """Create or update assets from Meta; returns meta_id → pk. Writes only what changed.
         ``owned``: read from this business's owned_* listing, so it is the owner even where
-        Meta's row names none (Instagram accounts carry no owner field)."""
+        Meta's row names none (Instagram accounts carry no owner field). ``parent_of``: each
+        node's parent pk by meta id (custom conversions of many ad accounts in one write)."""
         nodes = list(nodes)
         if not nodes:
             return {}
@@ -460,6 +506,8 @@ class Syncer:
         now = timezone.now()
         to_create, to_update = [], []
         for node in nodes:
+            if parent_of is not None:
+                parent_id = parent_of.get(node.id)
             owner_meta = node.owner_business_id or (self.business.meta_id if owned else "")
             owner_pk = self.known_businesses.get(owner_meta)
             details = {
@@ -594,7 +642,7 @@ class Syncer:
                 ops.asset_edge(kind, relation),
                 lambda: ops.iter_asset_pages(self.client, self.business.meta_id, kind, relation),
             )
-            for nodes in self.pages(pages, confirmed):
+            for nodes in write_slices(self.pages(pages, confirmed)):
                 if relation == "owned":
                     # Some owned_* listings (offline event sets) also hold assets shared with
                     # the business: those are another business's, never this one's to own.
@@ -686,17 +734,26 @@ class Syncer:
                 live = live.filter(access_status=AssetAccess.AccessStatus.CONFIRMED)
             if not listing.complete:
                 continue
-            gone = list(live.exclude(asset__meta_id__in=listing.seen).select_related("asset"))
-            if not gone:
+            # Compared in Python: the listing's ids would be one IN list as long as the listing.
+            gone_pks = [
+                pk
+                for pk, asset_meta in live.values_list("pk", "asset__meta_id")
+                if asset_meta not in listing.seen
+            ]
+            if not gone_pks:
                 continue
+            gone = [
+                access
+                for pks in in_chunks(gone_pks)
+                for access in AssetAccess.objects.filter(pk__in=pks).select_related("asset")
+            ]
             if not self._removal_is_safe(
                 len(gone), live.count(), f"{access_type.lower()} {kind} assets"
             ):
                 continue
             now = timezone.now()
-            AssetAccess.objects.filter(pk__in=[a.pk for a in gone]).update(
-                removed_at=now, updated_at=now
-            )
+            for pks in in_chunks(a.pk for a in gone):
+                AssetAccess.objects.filter(pk__in=pks).update(removed_at=now, updated_at=now)
             self.run.removed_count += len(gone)
             for access in gone:
                 self.note(
@@ -705,9 +762,10 @@ class Syncer:
                     asset=access.asset.meta_id,
                 )
             # An asset no business holds any more is gone from the portal's view.
-            Asset.objects.filter(pk__in=[a.asset_id for a in gone]).exclude(
-                accesses__removed_at__isnull=True
-            ).update(removed_at=now)
+            for pks in in_chunks(a.asset_id for a in gone):
+                Asset.objects.filter(pk__in=pks).exclude(accesses__removed_at__isnull=True).update(
+                    removed_at=now
+                )
 
     def _removal_is_safe(self, removing: int, existing: int, what: str) -> bool:
         share = removing / existing if existing else 0
@@ -759,12 +817,17 @@ class Syncer:
         for chunk in self._owned_assets([AssetKind.AD_ACCOUNT], only_owned=True):
             by_account = ops.read_custom_conversions(self.client, [meta for _, meta, _ in chunk])
             pks = {meta: pk for pk, meta, _ in chunk}
+            nodes: list[AssetNode] = []
+            parent_of: dict[str, int] = {}
             for account_meta, result in by_account.items():
                 if not self.answered(result, f"Custom conversions of {account_meta}"):
                     continue
-                self._upsert_assets(
-                    result, AssetKind.CUSTOM_CONVERSION, parent_id=pks[account_meta]
-                )
+                for node in result:
+                    nodes.append(node)
+                    parent_of[node.id] = pks[account_meta]
+            # One bulk upsert per slice of ad accounts, not one per account (issue 12).
+            self._upsert_assets(nodes, AssetKind.CUSTOM_CONVERSION, parent_of=parent_of)
+            self.progress(0)
 
     # --- people ---------------------------------------------------------------------------
 
@@ -1048,9 +1111,11 @@ class Syncer:
                         ops.iter_group_asset_pages(self.client, node.id, kind)
                     ):
                         member_ids |= {a.id for a in assets}
-                wanted = set(
-                    Asset.objects.filter(meta_id__in=member_ids).values_list("pk", flat=True)
-                )
+                wanted = {
+                    pk
+                    for ids in in_chunks(member_ids)
+                    for pk in Asset.objects.filter(meta_id__in=ids).values_list("pk", flat=True)
+                }
                 current = set(group.assets.values_list("pk", flat=True))
                 if wanted != current:
                     group.assets.set(wanted)
@@ -1194,8 +1259,31 @@ class Syncer:
                 )
             with transaction.atomic():
                 Grant.objects.bulk_create(to_create, ignore_conflicts=True)
+                self._flush_grant_writes()
             self.run.created_count += len(to_create)
             self.progress(0)
+
+    def _flush_grant_writes(self) -> None:
+        """The slice's changed and vanished grants, in bulk (they were one query each)."""
+        if self._grants_changed:
+            Grant.objects.bulk_update(
+                self._grants_changed,
+                ["tasks", "applied_tasks", "verified_at", "updated_at"],
+                batch_size=IN_CHUNK,
+            )
+        if self._grants_changed_keep_tasks:
+            # A grant the portal is still pushing keeps its wanted tasks.
+            Grant.objects.bulk_update(
+                self._grants_changed_keep_tasks,
+                ["applied_tasks", "verified_at", "updated_at"],
+                batch_size=IN_CHUNK,
+            )
+        now = timezone.now()
+        for pks in in_chunks(self._grants_gone):
+            Grant.objects.filter(pk__in=pks).update(
+                push_state=PushState.REMOVED, removed_at=now, applied_tasks=[], updated_at=now
+            )
+        self._grants_changed, self._grants_changed_keep_tasks, self._grants_gone = [], [], []
 
     def _reconcile_grants(
         self, asset_pk, asset_meta, assigned, grants, people, system_users
@@ -1238,18 +1326,18 @@ class Syncer:
                 continue
             if sorted(grant.applied_tasks) == applied:
                 continue
-            update: dict[str, Any] = {
-                "applied_tasks": applied,
-                "verified_at": now,
-                "updated_at": now,
-            }
+            grant.applied_tasks = applied
+            grant.verified_at = now
+            grant.updated_at = now
             if grant.push_state == PushState.IN_SYNC:
-                update["tasks"] = applied
+                grant.tasks = applied
+                self._grants_changed.append(grant)
                 self.note(
                     DriftEvent.Kind.GRANT_CHANGED,
                     f"{user.name}'s tasks on {asset_meta} changed outside the portal to {', '.join(applied)}.",
                 )
-            Grant.objects.filter(pk=grant.pk).update(**update)
+            else:
+                self._grants_changed_keep_tasks.append(grant)
             self.run.updated_count += 1
         gone = [
             g
@@ -1257,9 +1345,7 @@ class Syncer:
             if key not in seen and g.push_state == PushState.IN_SYNC
         ]
         if gone:
-            Grant.objects.filter(pk__in=[g.pk for g in gone]).update(
-                push_state=PushState.REMOVED, removed_at=now, applied_tasks=[], updated_at=now
-            )
+            self._grants_gone += [g.pk for g in gone]
             self.run.removed_count += len(gone)
             for grant in gone:
                 self.note(
@@ -1311,6 +1397,7 @@ class Syncer:
                 ]
                 AssetAccess.objects.bulk_create(new_shares, ignore_conflicts=True)
                 self.run.created_count += len(new_shares)
+                changed_shares: list[AssetAccess] = []
                 for asset_pk, status, tasks in rows:
                     access = existing.get(asset_pk)
                     if access is None:
@@ -1320,18 +1407,23 @@ class Syncer:
                         or access.access_status != status
                         or access.removed_at
                     ):
-                        AssetAccess.objects.filter(pk=access.pk).update(
-                            permitted_tasks=tasks,
-                            access_status=status,
-                            removed_at=None,
-                            updated_at=timezone.now(),
-                        )
+                        access.permitted_tasks = tasks
+                        access.access_status = status
+                        access.removed_at = None
+                        access.updated_at = timezone.now()
+                        changed_shares.append(access)
                         self.run.updated_count += 1
                         self.note(
                             DriftEvent.Kind.SHARE_CHANGED,
                             f"Share of asset {asset_pk} with partner changed to {', '.join(tasks)}.",
                         )
+                AssetAccess.objects.bulk_update(
+                    changed_shares,
+                    ["permitted_tasks", "access_status", "removed_at", "updated_at"],
+                    batch_size=IN_CHUNK,
+                )
             self._sweep_withdrawn_shares(answered, rows_by_business)
+            self.progress(0)
 
     def _sweep_withdrawn_shares(self, answered: set[int], listed: dict[int, list]) -> None:
         """A partner share Meta no longer lists on an asset whose answer came back complete was
