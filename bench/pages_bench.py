@@ -34,9 +34,14 @@ if str(ROOT) not in sys.path:
 
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = os.environ.get("BENCH_DB_NAME", "bench_pages")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def _configure_env() -> None:
+    """Point Django at the scratch database (only when run as a script, never on import)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
 
 WORDS = ("Spring", "Summer", "Autumn", "Winter", "Retail", "Brand", "Search", "Video", "Promo")
 
@@ -139,6 +144,88 @@ def best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     return min(times), result
 
 
+def measure(made: dict, repeat: int) -> list[str]:
+    """Time each page the old way and the new way on the built book; the report's lines."""
+    from django.contrib import admin as django_admin
+    from django.contrib.auth import get_user_model
+
+    from assets.admin import grant_search_filter
+    from assets.models import Grant
+    from businesses.portal import selectors
+    from businesses.portal.reports import _access_value_rows
+    from businesses.reports import access_report_rows
+
+    lines: list[str] = []
+    live = Grant.objects.count()
+    user = get_user_model().objects.create_superuser("bench", "bench@example.com", "x")
+
+    def home_before():
+        qs = selectors.readiness_annotated(selectors.visible_businesses(user))
+        return [b.granted_asset_count for b in qs]
+
+    def home_now():
+        return len(selectors.home_rows(user))
+
+    def home_counts_now():
+        qs = selectors.readiness_annotated(
+            selectors.visible_businesses(user), with_granted_count=False
+        )
+        ids = [b.pk for b in qs]
+        return selectors.granted_asset_counts(ids)
+
+    lines.append("")
+    t_before, _ = best(home_before, repeat)
+    t_counts, _ = best(home_counts_now, repeat)
+    t_now, n = best(home_now, repeat)
+    lines.append(f"home, {n} businesses:")
+    lines.append(f"  readiness annotation with the correlated count (before) {t_before:7.3f} s")
+    lines.append(f"  readiness annotation + one grouped count (now)         {t_counts:7.3f} s")
+    lines.append(f"  home_rows, the whole page's data (now)                 {t_now:7.3f} s")
+
+    grants = selectors.access_report_grants(user, made["big"])
+
+    def csv_before():
+        return sum(1 for _ in access_report_rows(grants=grants))
+
+    def csv_now():
+        return sum(1 for _ in _access_value_rows(grants))
+
+    lines.append("access CSV of the big client:")
+    for label, fn in (("model objects (before)", csv_before), ("values_list (now)", csv_now)):
+        seconds, count = best(fn, repeat)
+        tracemalloc.start()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        lines.append(
+            f"  {label:<24} {count} rows {seconds:6.2f} s  {count / seconds:9,.0f} rows/s  "
+            f"peak {peak / 2**20:5.1f} MiB"
+        )
+
+    grant_admin = django_admin.site._registry[Grant]
+    base = Grant.objects.all()
+
+    def search(term: str, now: bool) -> Callable[[], int]:
+        def run() -> int:
+            if now:
+                qs = base.filter(grant_search_filter(term))
+            else:
+                qs, _ = django_admin.ModelAdmin.get_search_results(grant_admin, None, base, term)
+            qs = qs.order_by("-pk")
+            page = list(qs[:100].values_list("pk", flat=True))
+            return qs.count() + 0 * len(page)
+
+        return run
+
+    lines.append(f"grant search, {live} grants (count + first page of 100):")
+    for term in ("spring", "spring 01234", made["sample_id"]):
+        for now in (False, True):
+            seconds, count = best(search(term, now), repeat)
+            label = "trigram / exact id (now)" if now else "substring across joins (before)"
+            lines.append(f"  {term!r:<22} {label:<32} {seconds:6.3f} s  {count} found")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--businesses", type=int, default=202)
@@ -147,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=4000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
+    _configure_env()
 
     import psycopg
 
@@ -157,16 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         import django
 
         django.setup()
-        from django.contrib import admin as django_admin
-        from django.contrib.auth import get_user_model
         from django.core.management import call_command
         from django.db import connection
 
-        from assets.admin import grant_search_filter
         from assets.models import Grant
-        from businesses.portal import selectors
-        from businesses.portal.reports import _access_value_rows
-        from businesses.reports import access_report_rows
 
         call_command("migrate", interactive=False, verbosity=0)
         started = time.perf_counter()
@@ -178,74 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"built {args.businesses} businesses, {args.assets} assets, {live} grants "
             f"in {time.perf_counter() - started:.0f}s"
         )
-        user = get_user_model().objects.create_superuser("bench", "bench@example.com", "x")
-
-        def home_before():
-            qs = selectors.readiness_annotated(selectors.visible_businesses(user))
-            return [b.granted_asset_count for b in qs]
-
-        def home_now():
-            return len(selectors.home_rows(user))
-
-        def home_counts_now():
-            qs = selectors.readiness_annotated(
-                selectors.visible_businesses(user), with_granted_count=False
-            )
-            ids = [b.pk for b in qs]
-            return selectors.granted_asset_counts(ids)
-
-        print()
-        t_before, _ = best(home_before, args.repeat)
-        t_counts, _ = best(home_counts_now, args.repeat)
-        t_now, n = best(home_now, args.repeat)
-        print(f"home, {n} businesses:")
-        print(f"  readiness annotation with the correlated count (before) {t_before:7.3f} s")
-        print(f"  readiness annotation + one grouped count (now)         {t_counts:7.3f} s")
-        print(f"  home_rows, the whole page's data (now)                 {t_now:7.3f} s")
-
-        grants = selectors.access_report_grants(user, made["big"])
-
-        def csv_before():
-            return sum(1 for _ in access_report_rows(grants=grants))
-
-        def csv_now():
-            return sum(1 for _ in _access_value_rows(grants))
-
-        print("access CSV of the big client:")
-        for label, fn in (("model objects (before)", csv_before), ("values_list (now)", csv_now)):
-            seconds, count = best(fn, args.repeat)
-            tracemalloc.start()
-            fn()
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            print(
-                f"  {label:<24} {count} rows {seconds:6.2f} s  {count / seconds:9,.0f} rows/s  "
-                f"peak {peak / 2**20:5.1f} MiB"
-            )
-
-        grant_admin = django_admin.site._registry[Grant]
-        base = Grant.objects.all()
-
-        def search(term: str, now: bool) -> Callable[[], int]:
-            def run() -> int:
-                if now:
-                    qs = base.filter(grant_search_filter(term))
-                else:
-                    qs, _ = django_admin.ModelAdmin.get_search_results(
-                        grant_admin, None, base, term
-                    )
-                qs = qs.order_by("-pk")
-                page = list(qs[:100].values_list("pk", flat=True))
-                return qs.count() + 0 * len(page)
-
-            return run
-
-        print(f"grant search, {live} grants (count + first page of 100):")
-        for term in ("spring", "spring 01234", made["sample_id"]):
-            for now in (False, True):
-                seconds, count = best(search(term, now), args.repeat)
-                label = "trigram / exact id (now)" if now else "substring across joins (before)"
-                print(f"  {term!r:<22} {label:<32} {seconds:6.3f} s  {count} found")
+        for line in measure(made, args.repeat):
+            print(line)
     finally:
         from django.db import connections
 

@@ -19,7 +19,9 @@ Throttling pauses the business until Meta's regain time; the task is re-queued f
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -145,6 +147,78 @@ def write_slices(pages: Iterable[list[Any]], size: int = WRITE_SLICE) -> Iterato
         yield buffer
 
 
+def per_asset_section(method: Callable[[Syncer], None]) -> Callable[[Syncer], None]:
+    """A per-asset section (assigned users, partner shares, custom conversions): when it stops
+    part-way (an error, a throttle), what this run marked read is due again (``finish_edges``),
+    also when the stop ends the whole sync."""
+
+    @functools.wraps(method)
+    def run(syncer: Syncer) -> None:
+        try:
+            method(syncer)
+        except BaseException:
+            syncer.edges_incomplete = True
+            syncer.finish_edges()
+            raise
+
+    return run
+
+
+def edges_due_filter(*, business: Business, started_at: Any) -> Q:
+    """Which of a business's assets an incremental sync re-reads the per-asset edges of
+    (assigned users, partner shares, custom conversions), as a filter on ``Asset`` joined to
+    the business's ``accesses`` (issue 12):
+
+    - never read, or changed in a listing since (``edges_read_at`` empty);
+    - read in this very run (an earlier per-asset section of it);
+    - the oldest-read slice: its share of the accesses is the business's sync interval over
+      SYNC_EDGE_WINDOW_HOURS (at least one), so every asset is re-read within the window;
+    - overdue: read before the window began (syncs ran less often than the interval);
+    - where the portal pushed since the last sync or is still pushing (a grant or a partner
+      share not yet in sync): the read-back.
+    """
+    window = timedelta(hours=settings.SYNC_EDGE_WINDOW_HOURS)
+    interval = timedelta(minutes=business.sync_interval_minutes or 60)
+    live = AssetAccess.objects.filter(
+        business=business,
+        removed_at__isnull=True,
+        access_status=AssetAccess.AccessStatus.CONFIRMED,
+        edges_read_at__isnull=False,
+        edges_read_at__lt=started_at,
+    )
+    due = (
+        Q(accesses__edges_read_at__isnull=True)
+        | Q(accesses__edges_read_at__gte=started_at)
+        | Q(accesses__edges_read_at__lt=started_at - window)
+    )
+    total = live.count()
+    if total:
+        size = max(1, math.ceil(total * (interval / window)))
+        # The slice's last (read time, asset) in read order: ties broken by asset pk, since a
+        # whole first sync shares one read time.
+        last = (
+            live.order_by("edges_read_at", "asset_id")
+            .values_list("edges_read_at", "asset_id")[size - 1 : size]
+            .first()
+        ) or live.order_by("edges_read_at", "asset_id").values_list(
+            "edges_read_at", "asset_id"
+        ).last()
+        read_at, asset_pk = last
+        due |= Q(accesses__edges_read_at__lt=read_at) | Q(
+            accesses__edges_read_at=read_at, pk__lte=asset_pk
+        )
+    since = business.last_synced_at or started_at
+    pushed_grants = Grant.objects.filter(business=business).filter(
+        Q(push_state__in=[PushState.PENDING, PushState.PENDING_REMOVAL, PushState.FAILED])
+        | Q(last_pushed_at__gte=since)
+    )
+    pushing_shares = AssetAccess.objects.filter(asset__owner_business=business).exclude(
+        push_state=PushState.IN_SYNC
+    )
+    due |= Q(pk__in=pushed_grants.values("asset_id")) | Q(pk__in=pushing_shares.values("asset_id"))
+    return due
+
+
 def apply_changes(obj: Any, wanted: dict[str, Any], now: Any) -> bool:
     """Set the wanted values on a row; True when any differed. Only changed rows are written,
     so a sync of unchanged data leaves every row (and its updated_at) alone."""
@@ -156,12 +230,19 @@ def apply_changes(obj: Any, wanted: dict[str, Any], now: Any) -> bool:
     return True
 
 
-def business_sync_request(*, business: Business, trigger: str, actor: Actor) -> SyncRun:
-    """Queue a sync of a business; the task starts after this transaction commits."""
+def business_sync_request(
+    *, business: Business, trigger: str, actor: Actor, full: bool = False
+) -> SyncRun:
+    """Queue a sync of a business; the task starts after this transaction commits. ``full``:
+    re-read every asset's users, partner shares and conversions (see ``business_sync``)."""
     from businesses.tasks import business_sync_task
 
     run = SyncRun.objects.create(
-        business=business, trigger=trigger, requested_by=actor.user, status=SyncRun.Status.QUEUED
+        business=business,
+        trigger=trigger,
+        requested_by=actor.user,
+        status=SyncRun.Status.QUEUED,
+        full_read=full,
     )
     transaction.on_commit(lambda: business_sync_task.delay(business.pk, run.pk))
     return run
@@ -235,8 +316,10 @@ def business_sync(
     trigger: str = SyncRun.Trigger.MANUAL,
     actor: Actor | None = None,
     sleep: Callable[[float], None] | None = None,
+    full: bool = False,
 ) -> SyncRun:
-    """Run one full sync of a business in this process (see the module docstring)."""
+    """Run one sync of a business in this process (see the module docstring). ``full`` (or the
+    run's ``full_read``) re-reads every asset's per-asset edges, not only those due."""
     business = Business.objects.select_related("app").get(pk=business_id)
     if run_id is None:
         run = SyncRun.objects.create(
@@ -265,6 +348,8 @@ def business_sync(
     run.error = ""
     run.save(update_fields=["status", "started_at", "error"])
     syncer = Syncer(business, run)
+    run.full_read = run.full_read or full
+    syncer.full = syncer.full or run.full_read
     try:
         with business_client(business, sleep=sleep) as (client, ledger):
             syncer.client = client
@@ -351,6 +436,13 @@ class Syncer:
         self._principal_cache: dict[str, tuple[str, int]] | None = None
         self.first_pages: dict[str, ops.FirstPage] | None = None
         self._progress_written_at = 0.0
+        # Incremental sync (issue 12): a first sync, or a run asked for a full re-read, reads
+        # every asset's per-asset edges; others only those due (``edges_due_filter``).
+        self.full = self.first_sync
+        self.started_at = timezone.now()
+        self._edges_due: Q | None = None
+        self.edges_failed: set[int] = set()  # assets whose per-asset answer was an error
+        self.edges_incomplete = False  # a per-asset section stopped part-way
         # Grant writes of one per-asset slice, flushed in bulk (``_flush_grant_writes``).
         self._grants_changed: list[Grant] = []
         self._grants_changed_keep_tasks: list[Grant] = []
@@ -390,6 +482,7 @@ class Syncer:
             except GraphError as err:
                 self.section_errors.append(f"{label.capitalize()}: {err.describe()}")
             self.progress(1)
+        self.finish_edges()
         self.flush_drift()
 
     def run_obj_progress(self, *, total: int) -> None:
@@ -563,6 +656,10 @@ class Syncer:
                     ],
                 )
                 self.run.updated_count += len(to_update)
+                # Changed in the listing: this business re-reads their edges in this run.
+                AssetAccess.objects.filter(
+                    business=self.business, asset_id__in=[a.pk for a in to_update]
+                ).update(edges_read_at=None)
         return dict(
             Asset.objects.filter(kind=kind, meta_id__in=[n.id for n in nodes]).values_list(
                 "meta_id", "pk"
@@ -611,6 +708,7 @@ class Syncer:
                     wanted["permitted_tasks"] = tasks
                 wanted["push_state"] = PushState.IN_SYNC
             if apply_changes(access, wanted, now):
+                access.edges_read_at = None  # changed in the listing: its edges are due now
                 to_update.append(access)
         with transaction.atomic():
             if to_create:
@@ -627,6 +725,7 @@ class Syncer:
                         "permitted_tasks",
                         "push_state",
                         "updated_at",
+                        "edges_read_at",
                     ],
                 )
                 self.run.updated_count += len(to_update)
@@ -789,6 +888,12 @@ class Syncer:
         )
         if only_owned:
             access &= Q(accesses__access_type=AssetAccess.AccessType.OWNER)
+        if not self.full:
+            if self._edges_due is None:
+                self._edges_due = edges_due_filter(
+                    business=self.business, started_at=self.started_at
+                )
+            access &= self._edges_due
         qs = (
             Asset.objects.filter(access, kind__in=list(kinds), removed_at__isnull=True)
             .order_by("pk")
@@ -813,20 +918,45 @@ class Syncer:
         self.section_errors.append(f"{what}: {result.describe()}")
         return False
 
+    def finish_edges(self) -> None:
+        """Assets not fully read in this run stay due: a section that stopped part-way un-marks
+        every asset this run marked read; a failed answer un-marks its asset."""
+        if self.edges_incomplete:
+            AssetAccess.objects.filter(
+                business=self.business, edges_read_at=self.started_at
+            ).update(edges_read_at=None)
+            return
+        for pks in in_chunks(self.edges_failed):
+            AssetAccess.objects.filter(business=self.business, asset_id__in=pks).update(
+                edges_read_at=None
+            )
+
+    def stamp_edges_read(self, asset_pks: Iterable[int]) -> None:
+        """Record that this run read the assets' per-asset edges (the rolling slice's clock)."""
+        for pks in in_chunks(asset_pks):
+            AssetAccess.objects.filter(business=self.business, asset_id__in=pks).update(
+                edges_read_at=self.started_at
+            )
+
+    @per_asset_section
     def sync_custom_conversions(self) -> None:
         for chunk in self._owned_assets([AssetKind.AD_ACCOUNT], only_owned=True):
             by_account = ops.read_custom_conversions(self.client, [meta for _, meta, _ in chunk])
             pks = {meta: pk for pk, meta, _ in chunk}
             nodes: list[AssetNode] = []
             parent_of: dict[str, int] = {}
+            answered: list[int] = []
             for account_meta, result in by_account.items():
                 if not self.answered(result, f"Custom conversions of {account_meta}"):
+                    self.edges_failed.add(pks[account_meta])
                     continue
+                answered.append(pks[account_meta])
                 for node in result:
                     nodes.append(node)
                     parent_of[node.id] = pks[account_meta]
             # One bulk upsert per slice of ad accounts, not one per account (issue 12).
             self._upsert_assets(nodes, AssetKind.CUSTOM_CONVERSION, parent_of=parent_of)
+            self.stamp_edges_read(answered)
             self.progress(0)
 
     # --- people ---------------------------------------------------------------------------
@@ -1224,6 +1354,7 @@ class Syncer:
 
     # --- per-asset edges --------------------------------------------------------------------
 
+    @per_asset_section
     def sync_assigned_users(self) -> None:
         people = dict(
             BusinessUser.objects.filter(business=self.business, meta_id__isnull=False).values_list(
@@ -1246,9 +1377,12 @@ class Syncer:
             ).exclude(push_state=PushState.REMOVED):
                 grants[grant.asset_id].append(grant)
             to_create: list[Grant] = []
+            answered: list[int] = []
             for asset_meta, result in results.items():
                 if not self.answered(result, f"Assigned users of {asset_meta}"):
+                    self.edges_failed.add(pks[asset_meta])
                     continue  # an asset whose answer failed keeps its grants untouched
+                answered.append(pks[asset_meta])
                 to_create += self._reconcile_grants(
                     pks[asset_meta],
                     asset_meta,
@@ -1260,6 +1394,7 @@ class Syncer:
             with transaction.atomic():
                 Grant.objects.bulk_create(to_create, ignore_conflicts=True)
                 self._flush_grant_writes()
+            self.stamp_edges_read(answered)
             self.run.created_count += len(to_create)
             self.progress(0)
 
@@ -1355,6 +1490,7 @@ class Syncer:
                 )
         return to_create
 
+    @per_asset_section
     def sync_partner_shares(self) -> None:
         """Which partner businesses this business's own assets are shared with."""
         for chunk in self._owned_assets(SHAREABLE_KINDS, only_owned=True):
@@ -1365,6 +1501,7 @@ class Syncer:
             answered: set[int] = set()
             for asset_meta, result in results.items():
                 if not self.answered(result, f"Partner shares of {asset_meta}"):
+                    self.edges_failed.add(pks[asset_meta])
                     continue
                 answered.add(pks[asset_meta])
                 for share in result:
@@ -1423,6 +1560,7 @@ class Syncer:
                     batch_size=IN_CHUNK,
                 )
             self._sweep_withdrawn_shares(answered, rows_by_business)
+            self.stamp_edges_read(answered)
             self.progress(0)
 
     def _sweep_withdrawn_shares(self, answered: set[int], listed: dict[int, list]) -> None:

@@ -44,6 +44,11 @@ class SyncRun(models.Model):
     held_back = models.TextField(
         blank=True, help_text="Removals not applied because they exceeded the safe share."
     )
+    full_read = models.BooleanField(
+        default=False,
+        help_text="Re-read every asset's users, partner shares and conversions, not only those "
+        "due (the first sync of a business always does).",
+    )
 
     class Meta:
         ordering = ("-created_at",)

@@ -141,6 +141,9 @@ SYNC_DEFAULT_INTERVAL_MINUTES = env.int("SYNC_DEFAULT_INTERVAL_MINUTES", default
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=30 * 60)
 # A sweep that would mark more than this share of a listing removed is held back for a person.
 SYNC_MAX_REMOVAL_SHARE = env.float("SYNC_MAX_REMOVAL_SHARE", default=0.5)
+# Incremental sync: every asset's users, partner shares and conversions are re-read at least
+# once in this many hours (a rolling slice per sync); new, changed and pushed assets at once.
+SYNC_EDGE_WINDOW_HOURS = env.float("SYNC_EDGE_WINDOW_HOURS", default=24)
 TOKEN_EXPIRY_WARNING_DAYS = env.int("TOKEN_EXPIRY_WARNING_DAYS", default=14)
 # The call ledger feeds the 15-day eligibility rule; older rows are pruned daily.
 GRAPH_CALL_RETENTION_DAYS = env.int("GRAPH_CALL_RETENTION_DAYS", default=45)
