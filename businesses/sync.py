@@ -213,7 +213,7 @@ def edges_due_filter(*, business: Business, started_at: Any) -> Q:
         | Q(last_pushed_at__gte=since)
     )
     pushing_shares = AssetAccess.objects.filter(asset__owner_business=business).exclude(
-        push_state=PushState.IN_SYNC
+        push_state__in=[PushState.IN_SYNC, PushState.REMOVED]
     )
     due |= Q(pk__in=pushed_grants.values("asset_id")) | Q(pk__in=pushing_shares.values("asset_id"))
     return due
