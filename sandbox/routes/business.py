@@ -183,6 +183,7 @@ def claim_ad_account(ctx: Ctx, biz: Business) -> dict[str, Any]:
         # The caller administers the account: the claim completes at once (DOMAIN §1.2).
         asset.access.pop(biz.id, None)
         asset.owner_id = biz.id
+        ctx.world.index_asset(asset)
         return {"access_status": "CONFIRMED"}
     ctx.world.share_asset(asset.id, biz.id, [], status="PENDING", access_type="OWNER")
     return {"access_status": "PENDING"}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import errors
 from ..context import Ctx
 from ..nodes import asset_row
+from ..render import LazyRows
 from ..world import Asset, Business
 
 SUCCESS = {"success": True}
@@ -32,8 +31,10 @@ def viewer_business(ctx: Ctx, asset: Asset) -> str | None:
     return None
 
 
-def asset_rows(ctx: Ctx, assets: list[Asset], viewer_id: str | None) -> list[dict[str, Any]]:
-    return [asset_row(ctx.world, a, viewer_id) for a in assets]
+def asset_rows(ctx: Ctx, assets: list[Asset], viewer_id: str | None) -> LazyRows:
+    """The assets' rows, each built when a page reads it (O(page), issue 12)."""
+    world = ctx.world
+    return LazyRows(assets, lambda a: asset_row(world, a, viewer_id))
 
 
 def require_member(ctx: Ctx, business_id: str) -> None:
