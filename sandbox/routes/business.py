@@ -86,11 +86,12 @@ def _register_client(edge_name: str, kind: str) -> None:
     @edge("business", edge_name, item=kind)
     def _client(ctx: Ctx, biz: Business) -> list[dict[str, Any]]:
         assets = ctx.world.shared_assets(biz.id, kind)
-        rows = asset_rows(ctx, assets, biz.id)
-        if edge_name in CLIENT_EDGES_WITH_TASKS:
-            for row, asset in zip(rows, assets, strict=True):
-                row["permitted_tasks"] = list(asset.access[biz.id].permitted_tasks)
-        return _filter(ctx, rows)
+
+        def granted_tasks(asset: Asset) -> dict[str, Any]:
+            return {"permitted_tasks": list(asset.access[biz.id].permitted_tasks)}
+
+        extra = granted_tasks if edge_name in CLIENT_EDGES_WITH_TASKS else None
+        return _filter(ctx, asset_rows(ctx, assets, biz.id, extra))
 
 
 def _register_pending(edge_name: str, kind: str, access_type: str, key: str) -> None:
