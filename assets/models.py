@@ -210,6 +210,12 @@ class AssetAccess(TimeStampedModel):
     removed_at = models.DateTimeField(null=True, blank=True)
     # The task queue was unavailable when the push was to be sent: the sweeper sends it.
     waiting_for_queue = models.BooleanField(default=False)
+    edges_read_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When this business's sync last read the asset's assigned users, partner "
+        "shares and custom conversions (empty: due at the next sync).",
+    )
 
     class Meta:
         verbose_name = "asset access"
@@ -229,6 +235,8 @@ class AssetAccess(TimeStampedModel):
             models.Index(fields=["push_state"], name="access_push_state_idx"),
             # Admin filters by access type and status across businesses.
             models.Index(fields=["access_type", "access_status"], name="access_type_status_idx"),
+            # Incremental sync: a business's accesses oldest-read first (the rolling slice).
+            models.Index(fields=["business", "edges_read_at"], name="access_edges_read_idx"),
         ]
 
     def __str__(self) -> str:

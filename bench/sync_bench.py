@@ -34,6 +34,7 @@ import time
 import tracemalloc
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,17 @@ if str(ROOT) not in sys.path:  # `python bench/sync_bench.py` puts bench/ first,
     sys.path.insert(0, str(ROOT))
 
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-BENCH_DB = "bench_sync"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-os.environ["DATABASE_URL"] = os.environ.get(
-    "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
-)
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+BENCH_DB = os.environ.get("BENCH_DB_NAME", "bench_sync")  # one per engineer on a shared server
+
+
+def _configure_env() -> None:
+    """Point Django at the scratch database (only when run as a script, never on import)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+    )
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
 
 DEFAULT_SIZES = (500, 5000)
 BATCH = 50
@@ -189,6 +195,12 @@ class Row:
     created: int
     status: str
     error: str
+    # The same business synced again an hour later with nothing changed in Meta (issue 12).
+    again_calls: int = 0
+    again_http: int = 0
+    again_seconds: float = 0.0
+    again_queries: int = 0
+    again_status: str = ""
 
 
 def connect_all(sandbox: Sandbox) -> list[Any]:
@@ -221,12 +233,28 @@ def connect_all(sandbox: Sandbox) -> list[Any]:
     return [*clients, agency]
 
 
-def run_size(size: int, page_size: int | None = None) -> list[Row]:
-    from django.conf import settings
-    from django.core.management import call_command
+def _timed_sync(business_pk: int, paced: list[float]) -> tuple[Any, float, int]:
+    """One sync of a business: its run, wall seconds and database queries."""
     from django.db import connection
 
     from businesses.sync import business_sync
+
+    queries = [0]
+
+    def count(execute, sql, params, many, context):
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(count):
+        run = business_sync(business_id=business_pk, sleep=paced.append)
+    return run, time.perf_counter() - started, queries[0]
+
+
+def run_size(size: int, page_size: int | None = None, second: bool = True) -> list[Row]:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
 
     call_command("flush", interactive=False, verbosity=0)
     connection.close()  # never fork with an open database connection
@@ -240,18 +268,9 @@ def run_size(size: int, page_size: int | None = None) -> list[Row]:
         rows = []
         for business in businesses:
             bound = lower_bound(sandbox.world, business.meta_id, in_portal)
-            queries = [0]
-
-            def count(execute, sql, params, many, context, queries=queries):
-                queries[0] += 1
-                return execute(sql, params, many, context)
-
             http_before = sandbox.requests()
             tracemalloc.start()
-            started = time.perf_counter()
-            with connection.execute_wrapper(count):
-                run = business_sync(business_id=business.pk, sleep=paced.append)
-            seconds = time.perf_counter() - started
+            run, seconds, queries = _timed_sync(business.pk, paced)
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             rows.append(
@@ -262,13 +281,29 @@ def run_size(size: int, page_size: int | None = None) -> list[Row]:
                     bound=bound,
                     http=sandbox.requests() - http_before,
                     seconds=seconds,
-                    queries=queries[0],
+                    queries=queries,
                     peak_mib=peak / 2**20,
                     created=run.created_count,
                     status=run.status,
                     error=run.error,
                 )
             )
+        if second:
+            # An hour later, nothing changed in Meta: listings plus the rolling slice of
+            # per-asset reads (SYNC_EDGE_WINDOW_HOURS), without tracemalloc.
+            import time_machine
+            from django.utils import timezone
+
+            later = timezone.now() + timedelta(hours=1)
+            with time_machine.travel(later, tick=True):
+                for row, business in zip(rows, businesses, strict=True):
+                    http_before = sandbox.requests()
+                    run, seconds, queries = _timed_sync(business.pk, paced)
+                    row.again_calls = run.graph_calls
+                    row.again_http = sandbox.requests() - http_before
+                    row.again_seconds = seconds
+                    row.again_queries = queries
+                    row.again_status = run.status
     finally:
         sandbox.stop()
     if paced:
@@ -283,10 +318,15 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "-"
 
 
+def _pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.1f}" if whole else "-"
+
+
 def print_rows(rows: Sequence[Row]) -> None:
     head = (
         f"{'assets':>6}  {'business':<22} {'calls':>6} {'bound':>6} {'×':>5}  {'HTTP':>5} "
         f"{'bound':>5} {'×':>5}  {'wall s':>7} {'queries':>7} {'peak MiB':>8} {'created':>7}  status"
+        f"  | 2nd: {'calls':>6} {'%':>5} {'HTTP':>5} {'wall s':>7} {'queries':>7}"
     )
     print(head)
     for r in rows:
@@ -295,6 +335,8 @@ def print_rows(rows: Sequence[Row]) -> None:
             f"{_ratio(r.calls, r.bound.calls):>5}  {r.http:>5} {r.bound.http:>5} "
             f"{_ratio(r.http, r.bound.http):>5}  {r.seconds:>7.2f} {r.queries:>7} "
             f"{r.peak_mib:>8.1f} {r.created:>7}  {r.status}"
+            f"  |      {r.again_calls:>6} {_pct(r.again_calls, r.calls):>5} {r.again_http:>5} "
+            f"{r.again_seconds:>7.2f} {r.again_queries:>7}"
         )
     for r in rows:
         if r.error:
@@ -310,6 +352,9 @@ class Totals:
     queries: int
     peak_mib: float
     created: int
+    again_calls: int = 0
+    again_seconds: float = 0.0
+    again_queries: int = 0
 
 
 def totals(rows: Sequence[Row]) -> Totals:
@@ -321,6 +366,9 @@ def totals(rows: Sequence[Row]) -> Totals:
         queries=sum(r.queries for r in rows),
         peak_mib=max(r.peak_mib for r in rows),
         created=sum(r.created for r in rows),
+        again_calls=sum(r.again_calls for r in rows),
+        again_seconds=sum(r.again_seconds for r in rows),
+        again_queries=sum(r.again_queries for r in rows),
     )
 
 
@@ -328,13 +376,15 @@ def print_summary(by_size: dict[int, list[Row]]) -> None:
     print()
     print(
         f"{'assets':>6}  {'calls':>6} {'bound':>6} {'HTTP':>5}  {'wall s':>7} {'queries':>7} "
-        f"{'peak MiB':>8} {'created':>7}"
+        f"{'peak MiB':>8} {'created':>7}  | 2nd sync: {'calls':>6} {'% of 1st':>8} "
+        f"{'wall s':>7} {'queries':>7}"
     )
     for size, rows in by_size.items():
         t = totals(rows)
         print(
             f"{size:>6}  {t.calls:>6} {t.bound:>6} {t.http:>5}  {t.seconds:>7.2f} {t.queries:>7} "
-            f"{t.peak_mib:>8.1f} {t.created:>7}"
+            f"{t.peak_mib:>8.1f} {t.created:>7}  |           {t.again_calls:>6} "
+            f"{_pct(t.again_calls, t.calls):>8} {t.again_seconds:>7.2f} {t.again_queries:>7}"
         )
     sizes = sorted(by_size)
     if len(sizes) < 2:
@@ -382,12 +432,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated asset counts (default 500,5000)",
     )
     parser.add_argument(
+        "--no-second",
+        action="store_true",
+        help="skip the second sync (an hour later, nothing changed in Meta)",
+    )
+    parser.add_argument(
         "--page-size",
         type=int,
         default=None,
         help="the sync's page size (default: the sandbox's largest, 500, as the bound assumes)",
     )
     args = parser.parse_args(argv)
+    _configure_env()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     own_database = "BENCH_DATABASE_URL" not in os.environ
     if own_database:
@@ -402,7 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         by_size = {}
         for size in sizes:
             print(f"syncing a generated world of {size} assets…", flush=True)
-            by_size[size] = run_size(size, args.page_size)
+            by_size[size] = run_size(size, args.page_size, second=not args.no_second)
         print()
         print_rows([row for rows in by_size.values() for row in rows])
         print_summary(by_size)

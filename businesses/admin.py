@@ -66,7 +66,7 @@ class ConnectBusinessForm(forms.Form):
 
 @admin.register(Business)
 class BusinessAdmin(AuditedAdmin):
-    actions = ("sync_now",)
+    actions = ("sync_now", "sync_full_now")
     scope_path = ""
     list_display = (
         "name",
@@ -237,6 +237,20 @@ class BusinessAdmin(AuditedAdmin):
         for business in queryset:
             business_sync_request(business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor)
         messages.success(request, f"Queued a sync of {queryset.count()} business(es).")
+
+    @admin.action(
+        description="Full re-read of selected businesses (every asset's people and shares)",
+        permissions=("change",),
+    )
+    def sync_full_now(self, request, queryset):
+        from businesses.sync import business_sync_request
+
+        actor = Actor.staff(request.user)
+        for business in queryset:
+            business_sync_request(
+                business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor, full=True
+            )
+        messages.success(request, f"Queued a full re-read of {queryset.count()} business(es).")
 
 
 @admin.register(PartnerRelationship)

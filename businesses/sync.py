@@ -19,7 +19,10 @@ Throttling pauses the business until Meta's regain time; the task is re-queued f
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -111,8 +114,113 @@ GROUP_TASK_KINDS = {
     "page": AssetKind.PAGE,
     "pixel": AssetKind.PIXEL,
 }
-# Per-asset edges are read in slices: bounded memory whatever the business's size.
-PER_ASSET_SLICE = 200
+# Per-asset edges are read in slices: bounded memory whatever the business's size. A slice is
+# also one round of database writes, so it is large enough that a big business costs few
+# queries per asset (issue 12: queries per sync nearly flat in the asset count).
+PER_ASSET_SLICE = 2000
+# Listing pages are written in slices of up to this many items (several of Meta's pages).
+WRITE_SLICE = 5000
+# ``IN (...)`` lists are sent in chunks of this many values.
+IN_CHUNK = 5000
+# Mid-section progress (and the lease it extends) is written at most this often.
+PROGRESS_WRITE_SECONDS = 5.0
+
+
+def in_chunks(values: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    """Values in lists of at most ``size``: large ``IN`` lists become several queries."""
+    chunk: list[Any] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def write_slices(pages: Iterable[list[Any]], size: int = WRITE_SLICE) -> Iterator[list[Any]]:
+    """Items of consecutive pages gathered into slices of about ``size`` (bounded memory), so
+    a big listing is written in a few bulk statements instead of a few per page."""
+    buffer: list[Any] = []
+    for items in pages:
+        buffer.extend(items)
+        if len(buffer) >= size:
+            yield buffer
+            buffer = []
+    if buffer:
+        yield buffer
+
+
+def per_asset_section(method: Callable[[Syncer], None]) -> Callable[[Syncer], None]:
+    """A per-asset section (assigned users, partner shares, custom conversions): when it stops
+    part-way (an error, a throttle), what this run marked read is due again (``finish_edges``),
+    also when the stop ends the whole sync."""
+
+    @functools.wraps(method)
+    def run(syncer: Syncer) -> None:
+        try:
+            method(syncer)
+        except BaseException:
+            syncer.edges_incomplete = True
+            syncer.finish_edges()
+            raise
+
+    return run
+
+
+def edges_due_filter(*, business: Business, started_at: Any) -> Q:
+    """Which of a business's assets an incremental sync re-reads the per-asset edges of
+    (assigned users, partner shares, custom conversions), as a filter on ``Asset`` joined to
+    the business's ``accesses`` (issue 12):
+
+    - never read, or changed in a listing since (``edges_read_at`` empty);
+    - read in this very run (an earlier per-asset section of it);
+    - the oldest-read slice: its share of the accesses is the business's sync interval over
+      SYNC_EDGE_WINDOW_HOURS (at least one), so every asset is re-read within the window;
+    - overdue: read before the window began (syncs ran less often than the interval);
+    - where the portal pushed since the last sync or is still pushing (a grant or a partner
+      share not yet in sync): the read-back.
+    """
+    window = timedelta(hours=settings.SYNC_EDGE_WINDOW_HOURS)
+    interval = timedelta(minutes=business.sync_interval_minutes or 60)
+    live = AssetAccess.objects.filter(
+        business=business,
+        removed_at__isnull=True,
+        access_status=AssetAccess.AccessStatus.CONFIRMED,
+        edges_read_at__isnull=False,
+        edges_read_at__lt=started_at,
+    )
+    due = (
+        Q(accesses__edges_read_at__isnull=True)
+        | Q(accesses__edges_read_at__gte=started_at)
+        | Q(accesses__edges_read_at__lt=started_at - window)
+    )
+    total = live.count()
+    if total:
+        size = max(1, math.ceil(total * (interval / window)))
+        # The slice's last (read time, asset) in read order: ties broken by asset pk, since a
+        # whole first sync shares one read time.
+        last = (
+            live.order_by("edges_read_at", "asset_id")
+            .values_list("edges_read_at", "asset_id")[size - 1 : size]
+            .first()
+        ) or live.order_by("edges_read_at", "asset_id").values_list(
+            "edges_read_at", "asset_id"
+        ).last()
+        read_at, asset_pk = last
+        due |= Q(accesses__edges_read_at__lt=read_at) | Q(
+            accesses__edges_read_at=read_at, pk__lte=asset_pk
+        )
+    since = business.last_synced_at or started_at
+    pushed_grants = Grant.objects.filter(business=business).filter(
+        Q(push_state__in=[PushState.PENDING, PushState.PENDING_REMOVAL, PushState.FAILED])
+        | Q(last_pushed_at__gte=since)
+    )
+    pushing_shares = AssetAccess.objects.filter(asset__owner_business=business).exclude(
+        push_state__in=[PushState.IN_SYNC, PushState.REMOVED]
+    )
+    due |= Q(pk__in=pushed_grants.values("asset_id")) | Q(pk__in=pushing_shares.values("asset_id"))
+    return due
 
 
 def apply_changes(obj: Any, wanted: dict[str, Any], now: Any) -> bool:
@@ -126,12 +234,19 @@ def apply_changes(obj: Any, wanted: dict[str, Any], now: Any) -> bool:
     return True
 
 
-def business_sync_request(*, business: Business, trigger: str, actor: Actor) -> SyncRun:
-    """Queue a sync of a business; the task starts after this transaction commits."""
+def business_sync_request(
+    *, business: Business, trigger: str, actor: Actor, full: bool = False
+) -> SyncRun:
+    """Queue a sync of a business; the task starts after this transaction commits. ``full``:
+    re-read every asset's users, partner shares and conversions (see ``business_sync``)."""
     from businesses.tasks import business_sync_task
 
     run = SyncRun.objects.create(
-        business=business, trigger=trigger, requested_by=actor.user, status=SyncRun.Status.QUEUED
+        business=business,
+        trigger=trigger,
+        requested_by=actor.user,
+        status=SyncRun.Status.QUEUED,
+        full_read=full,
     )
     transaction.on_commit(lambda: enqueue(business_sync_task, business.pk, run.pk, row=run))
     return run
@@ -234,8 +349,10 @@ def business_sync(
     trigger: str = SyncRun.Trigger.MANUAL,
     actor: Actor | None = None,
     sleep: Callable[[float], None] | None = None,
+    full: bool = False,
 ) -> SyncRun:
-    """Run one full sync of a business in this process (see the module docstring)."""
+    """Run one sync of a business in this process (see the module docstring). ``full`` (or the
+    run's ``full_read``) re-reads every asset's per-asset edges, not only those due."""
     business = Business.objects.select_related("app").get(pk=business_id)
     if run_id is None:
         run = SyncRun.objects.create(
@@ -264,6 +381,8 @@ def business_sync(
     run.error = ""
     run.save(update_fields=["status", "started_at", "error"])
     syncer = Syncer(business, run)
+    run.full_read = run.full_read or full
+    syncer.full = syncer.full or run.full_read
     try:
         with business_client(business, sleep=sleep) as (client, ledger):
             syncer.client = client
@@ -392,6 +511,18 @@ class Syncer:
         self.listings = ops.business_listings()
         self._principal_cache: dict[str, tuple[str, int]] | None = None
         self.first_pages: dict[str, ops.FirstPage] | None = None
+        self._progress_written_at = 0.0
+        # Incremental sync (issue 12): a first sync, or a run asked for a full re-read, reads
+        # every asset's per-asset edges; others only those due (``edges_due_filter``).
+        self.full = self.first_sync
+        self.started_at = timezone.now()
+        self._edges_due: Q | None = None
+        self.edges_failed: set[int] = set()  # assets whose per-asset answer was an error
+        self.edges_incomplete = False  # a per-asset section stopped part-way
+        # Grant writes of one per-asset slice, flushed in bulk (``_flush_grant_writes``).
+        self._grants_changed: list[Grant] = []
+        self._grants_changed_keep_tasks: list[Grant] = []
+        self._grants_gone: list[int] = []
 
     # --- driver ---------------------------------------------------------------------------
 
@@ -436,6 +567,7 @@ class Syncer:
             except GraphError as err:
                 self.section_errors.append(f"{label.capitalize()}: {err.describe()}")
             self.progress(1)
+        self.finish_edges()
         self.flush_drift()
 
     def warn_withdrawn(self, name: str) -> None:
@@ -451,7 +583,12 @@ class Syncer:
         SyncRun.objects.filter(pk=self.run.pk).update(progress_total=total, progress_done=0)
 
     def progress(self, steps: int) -> None:
-        """Record progress and extend the lease: a long healthy sync keeps its claim."""
+        """Record progress and extend the lease: a long healthy sync keeps its claim.
+        Mid-section calls (``steps`` 0) write at most every PROGRESS_WRITE_SECONDS."""
+        clock = time.monotonic()
+        if steps == 0 and clock - self._progress_written_at < PROGRESS_WRITE_SECONDS:
+            return
+        self._progress_written_at = clock
         self.run.progress_done += steps
         SyncRun.objects.filter(pk=self.run.pk).update(
             progress_done=self.run.progress_done,
@@ -557,10 +694,12 @@ class Syncer:
         kind: str,
         parent_id: int | None = None,
         owned: bool = False,
+        parent_of: dict[str, int] | None = None,
     ) -> dict[str, int]:
         """Create or update assets from Meta; returns meta_id → pk. Writes only what changed.
         ``owned``: read from this business's owned_* listing, so it is the owner even where
-        Meta's row names none (Instagram accounts carry no owner field)."""
+        Meta's row names none (Instagram accounts carry no owner field). ``parent_of``: each
+        node's parent pk by meta id (custom conversions of many ad accounts in one write)."""
         nodes = list(nodes)
         if not nodes:
             return {}
@@ -572,6 +711,8 @@ class Syncer:
         now = timezone.now()
         to_create, to_update = [], []
         for node in nodes:
+            if parent_of is not None:
+                parent_id = parent_of.get(node.id)
             owner_meta = node.owner_business_id or (self.business.meta_id if owned else "")
             owner_pk = self.known_businesses.get(owner_meta)
             details = {
@@ -628,6 +769,10 @@ class Syncer:
                     ],
                 )
                 self.run.updated_count += len(to_update)
+                # Changed in the listing: this business re-reads their edges in this run.
+                AssetAccess.objects.filter(
+                    business=self.business, asset_id__in=[a.pk for a in to_update]
+                ).update(edges_read_at=None)
         return dict(
             Asset.objects.filter(kind=kind, meta_id__in=[n.id for n in nodes]).values_list(
                 "meta_id", "pk"
@@ -706,6 +851,7 @@ class Syncer:
                     wanted["permitted_tasks"] = tasks
                 wanted["push_state"] = PushState.IN_SYNC
             if apply_changes(access, wanted, now):
+                access.edges_read_at = None  # changed in the listing: its edges are due now
                 to_update.append(access)
         with transaction.atomic():
             if to_create:
@@ -722,6 +868,7 @@ class Syncer:
                         "permitted_tasks",
                         "push_state",
                         "updated_at",
+                        "edges_read_at",
                     ],
                 )
                 self.run.updated_count += len(to_update)
@@ -741,7 +888,7 @@ class Syncer:
                 edge,
                 lambda: ops.iter_asset_pages(self.client, self.business.meta_id, kind, relation),
             )
-            for nodes in self.pages(pages, confirmed):
+            for nodes in write_slices(self.pages(pages, confirmed)):
                 if relation == "owned":
                     # Some owned_* listings (offline event sets) also hold assets shared with
                     # the business: those are another business's, never this one's to own.
@@ -831,17 +978,26 @@ class Syncer:
                 live = live.filter(access_status=AssetAccess.AccessStatus.CONFIRMED)
             if not listing.complete:
                 continue
-            gone = list(live.exclude(asset__meta_id__in=listing.seen).select_related("asset"))
-            if not gone:
+            # Compared in Python: the listing's ids would be one IN list as long as the listing.
+            gone_pks = [
+                pk
+                for pk, asset_meta in live.values_list("pk", "asset__meta_id")
+                if asset_meta not in listing.seen
+            ]
+            if not gone_pks:
                 continue
+            gone = [
+                access
+                for pks in in_chunks(gone_pks)
+                for access in AssetAccess.objects.filter(pk__in=pks).select_related("asset")
+            ]
             if not self._removal_is_safe(
                 len(gone), live.count(), f"{access_type.lower()} {kind} assets"
             ):
                 continue
             now = timezone.now()
-            AssetAccess.objects.filter(pk__in=[a.pk for a in gone]).update(
-                removed_at=now, updated_at=now
-            )
+            for pks in in_chunks(a.pk for a in gone):
+                AssetAccess.objects.filter(pk__in=pks).update(removed_at=now, updated_at=now)
             self.run.removed_count += len(gone)
             for access in gone:
                 self.note(
@@ -850,9 +1006,10 @@ class Syncer:
                     asset=access.asset.meta_id,
                 )
             # An asset no business holds any more is gone from the portal's view.
-            Asset.objects.filter(pk__in=[a.asset_id for a in gone]).exclude(
-                accesses__removed_at__isnull=True
-            ).update(removed_at=now)
+            for pks in in_chunks(a.asset_id for a in gone):
+                Asset.objects.filter(pk__in=pks).exclude(accesses__removed_at__isnull=True).update(
+                    removed_at=now
+                )
 
     def _removal_is_safe(self, removing: int, existing: int, what: str) -> bool:
         share = removing / existing if existing else 0
@@ -876,6 +1033,12 @@ class Syncer:
         )
         if only_owned:
             access &= Q(accesses__access_type=AssetAccess.AccessType.OWNER)
+        if not self.full:
+            if self._edges_due is None:
+                self._edges_due = edges_due_filter(
+                    business=self.business, started_at=self.started_at
+                )
+            access &= self._edges_due
         qs = (
             Asset.objects.filter(access, kind__in=list(kinds), removed_at__isnull=True)
             .order_by("pk")
@@ -919,16 +1082,46 @@ class Syncer:
         self.section_errors.append(f"{what}: {result.describe()}")
         return False
 
+    def finish_edges(self) -> None:
+        """Assets not fully read in this run stay due: a section that stopped part-way un-marks
+        every asset this run marked read; a failed answer un-marks its asset."""
+        if self.edges_incomplete:
+            AssetAccess.objects.filter(
+                business=self.business, edges_read_at=self.started_at
+            ).update(edges_read_at=None)
+            return
+        for pks in in_chunks(self.edges_failed):
+            AssetAccess.objects.filter(business=self.business, asset_id__in=pks).update(
+                edges_read_at=None
+            )
+
+    def stamp_edges_read(self, asset_pks: Iterable[int]) -> None:
+        """Record that this run read the assets' per-asset edges (the rolling slice's clock)."""
+        for pks in in_chunks(asset_pks):
+            AssetAccess.objects.filter(business=self.business, asset_id__in=pks).update(
+                edges_read_at=self.started_at
+            )
+
+    @per_asset_section
     def sync_custom_conversions(self) -> None:
         for chunk in self._owned_assets([AssetKind.AD_ACCOUNT], only_owned=True):
             by_account = ops.read_custom_conversions(self.client, [meta for _, meta, _ in chunk])
             pks = {meta: pk for pk, meta, _ in chunk}
+            nodes: list[AssetNode] = []
+            parent_of: dict[str, int] = {}
+            answered: list[int] = []
             for account_meta, result in by_account.items():
                 if not self.answered(result, f"Custom conversions of {account_meta}"):
+                    self.edges_failed.add(pks[account_meta])
                     continue
-                self._upsert_assets(
-                    result, AssetKind.CUSTOM_CONVERSION, parent_id=pks[account_meta]
-                )
+                answered.append(pks[account_meta])
+                for node in result:
+                    nodes.append(node)
+                    parent_of[node.id] = pks[account_meta]
+            # One bulk upsert per slice of ad accounts, not one per account (issue 12).
+            self._upsert_assets(nodes, AssetKind.CUSTOM_CONVERSION, parent_of=parent_of)
+            self.stamp_edges_read(answered)
+            self.progress(0)
 
     # --- people ---------------------------------------------------------------------------
 
@@ -1213,9 +1406,11 @@ class Syncer:
                         ops.iter_group_asset_pages(self.client, node.id, kind)
                     ):
                         member_ids |= {a.id for a in assets}
-                wanted = set(
-                    Asset.objects.filter(meta_id__in=member_ids).values_list("pk", flat=True)
-                )
+                wanted = {
+                    pk
+                    for ids in in_chunks(member_ids)
+                    for pk in Asset.objects.filter(meta_id__in=ids).values_list("pk", flat=True)
+                }
                 current = set(group.assets.values_list("pk", flat=True))
                 if wanted != current:
                     group.assets.set(wanted)
@@ -1350,6 +1545,7 @@ class Syncer:
 
     # --- per-asset edges --------------------------------------------------------------------
 
+    @per_asset_section
     def sync_assigned_users(self) -> None:
         people = dict(
             BusinessUser.objects.filter(business=self.business, meta_id__isnull=False).values_list(
@@ -1372,9 +1568,12 @@ class Syncer:
             ).exclude(push_state=PushState.REMOVED):
                 grants[grant.asset_id].append(grant)
             to_create: list[Grant] = []
+            answered: list[int] = []
             for asset_meta, result in results.items():
                 if not self.answered(result, f"Assigned users of {asset_meta}"):
+                    self.edges_failed.add(pks[asset_meta])
                     continue  # an asset whose answer failed keeps its grants untouched
+                answered.append(pks[asset_meta])
                 to_create += self._reconcile_grants(
                     pks[asset_meta],
                     asset_meta,
@@ -1385,8 +1584,32 @@ class Syncer:
                 )
             with transaction.atomic():
                 Grant.objects.bulk_create(to_create, ignore_conflicts=True)
+                self._flush_grant_writes()
+            self.stamp_edges_read(answered)
             self.run.created_count += len(to_create)
             self.progress(0)
+
+    def _flush_grant_writes(self) -> None:
+        """The slice's changed and vanished grants, in bulk (they were one query each)."""
+        if self._grants_changed:
+            Grant.objects.bulk_update(
+                self._grants_changed,
+                ["tasks", "applied_tasks", "verified_at", "updated_at"],
+                batch_size=IN_CHUNK,
+            )
+        if self._grants_changed_keep_tasks:
+            # A grant the portal is still pushing keeps its wanted tasks.
+            Grant.objects.bulk_update(
+                self._grants_changed_keep_tasks,
+                ["applied_tasks", "verified_at", "updated_at"],
+                batch_size=IN_CHUNK,
+            )
+        now = timezone.now()
+        for pks in in_chunks(self._grants_gone):
+            Grant.objects.filter(pk__in=pks).update(
+                push_state=PushState.REMOVED, removed_at=now, applied_tasks=[], updated_at=now
+            )
+        self._grants_changed, self._grants_changed_keep_tasks, self._grants_gone = [], [], []
 
     def _reconcile_grants(
         self, asset_pk, asset_meta, assigned, grants, people, system_users
@@ -1432,13 +1655,12 @@ class Syncer:
                 continue
             if sorted(grant.applied_tasks) == applied:
                 continue
-            update: dict[str, Any] = {
-                "applied_tasks": applied,
-                "verified_at": now,
-                "updated_at": now,
-            }
+            grant.applied_tasks = applied
+            grant.verified_at = now
+            grant.updated_at = now
             if grant.push_state == PushState.IN_SYNC:
-                update["tasks"] = applied
+                grant.tasks = applied
+                self._grants_changed.append(grant)
                 self.note(
                     DriftEvent.Kind.GRANT_CHANGED,
                     f"{user.name}'s tasks on {asset_meta} changed outside the portal to {', '.join(applied)}.",
@@ -1447,7 +1669,8 @@ class Syncer:
                     tasks=applied,
                     before=list(grant.applied_tasks),
                 )
-            Grant.objects.filter(pk=grant.pk).update(**update)
+            else:
+                self._grants_changed_keep_tasks.append(grant)
             self.run.updated_count += 1
         gone = [
             g
@@ -1455,9 +1678,7 @@ class Syncer:
             if key not in seen and g.push_state == PushState.IN_SYNC
         ]
         if gone:
-            Grant.objects.filter(pk__in=[g.pk for g in gone]).update(
-                push_state=PushState.REMOVED, removed_at=now, applied_tasks=[], updated_at=now
-            )
+            self._grants_gone += [g.pk for g in gone]
             self.run.removed_count += len(gone)
             for grant in gone:
                 self.note(
@@ -1469,6 +1690,7 @@ class Syncer:
                 )
         return to_create
 
+    @per_asset_section
     def sync_partner_shares(self) -> None:
         """Which partner businesses this business's own assets are shared with."""
         for chunk in self._owned_assets(SHAREABLE_KINDS, only_owned=True):
@@ -1479,6 +1701,7 @@ class Syncer:
             answered: set[int] = set()
             for asset_meta, result in results.items():
                 if not self.answered(result, f"Partner shares of {asset_meta}"):
+                    self.edges_failed.add(pks[asset_meta])
                     continue
                 answered.add(pks[asset_meta])
                 for share in result:
@@ -1511,6 +1734,7 @@ class Syncer:
                 ]
                 AssetAccess.objects.bulk_create(new_shares, ignore_conflicts=True)
                 self.run.created_count += len(new_shares)
+                changed_shares: list[AssetAccess] = []
                 for asset_pk, status, tasks in rows:
                     access = existing.get(asset_pk)
                     if access is None:
@@ -1520,12 +1744,11 @@ class Syncer:
                         or access.access_status != status
                         or access.removed_at
                     ):
-                        AssetAccess.objects.filter(pk=access.pk).update(
-                            permitted_tasks=tasks,
-                            access_status=status,
-                            removed_at=None,
-                            updated_at=timezone.now(),
-                        )
+                        access.permitted_tasks = tasks
+                        access.access_status = status
+                        access.removed_at = None
+                        access.updated_at = timezone.now()
+                        changed_shares.append(access)
                         self.run.updated_count += 1
                         self.note(
                             DriftEvent.Kind.SHARE_CHANGED,
@@ -1534,7 +1757,14 @@ class Syncer:
                             asset_pk=asset_pk,
                             tasks=list(tasks),
                         )
+                AssetAccess.objects.bulk_update(
+                    changed_shares,
+                    ["permitted_tasks", "access_status", "removed_at", "updated_at"],
+                    batch_size=IN_CHUNK,
+                )
             self._sweep_withdrawn_shares(answered, rows_by_business)
+            self.stamp_edges_read(answered)
+            self.progress(0)
 
     def _sweep_withdrawn_shares(self, answered: set[int], listed: dict[int, list]) -> None:
         """A partner share Meta no longer lists on an asset whose answer came back complete was

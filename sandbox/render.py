@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, overload
 
 from . import access, errors
 from .context import Ctx
@@ -22,6 +23,52 @@ from .schema import validate as schema_check
 from .world import NODE_TYPES
 
 PAGING_PARAMS = ("after", "before", "limit")
+
+
+class LazyRows(Sequence[dict[str, Any]]):
+    """An edge's rows built only when read: a page renders its window, not the whole edge.
+
+    ``paginate`` reads ids through ``id_at`` and rows through slices, so a listing page costs
+    O(page) rows (issue 12); iterating (filters, batch callers) still builds every row.
+    """
+
+    def __init__(self, items: Sequence[Any], make_row: Callable[[Any], dict[str, Any]]) -> None:
+        self._items = items
+        self._make_row = make_row
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self._make_row(item) for item in self._items[index]]
+        return self._make_row(self._items[index])
+
+    def id_at(self, index: int) -> str:
+        return str(self._items[index].id)
+
+
+def _id_at(rows: Sequence[dict[str, Any]], index: int) -> str:
+    if isinstance(rows, LazyRows):
+        return rows.id_at(index)
+    return str(rows[index].get("id"))
+
+
+def _position_of(rows: Sequence[dict[str, Any]], position: int, item_id: str) -> int | None:
+    """Index of the item a cursor names: its recorded position when it still holds that item
+    (O(1)), else a scan (the edge changed between pages); None when the item is gone."""
+    if 0 <= position < len(rows) and _id_at(rows, position) == item_id:
+        return position
+    for index in range(len(rows)):
+        if _id_at(rows, index) == item_id:
+            return index
+    return None
 
 
 def encode_cursor(position: int, item_id: str) -> str:
@@ -128,7 +175,7 @@ def _summary_requested(params: dict[str, str]) -> bool:
 
 def paginate(
     ctx: Ctx,
-    rows: list[dict[str, Any]],
+    rows: Sequence[dict[str, Any]],
     item_kind: str,
     specs: list[FieldSpec] | None,
     edge_name: str,
@@ -144,22 +191,24 @@ def paginate(
         raise errors.too_much_data()
     limit = max(1, min(limit, config.page_size_cap))
 
-    ids = [str(r.get("id")) for r in rows]
     start = 0
     if params.get("after"):
         position, item_id = decode_cursor(params["after"])
-        start = ids.index(item_id) + 1 if item_id in ids else position + 1
+        found = _position_of(rows, position, item_id)
+        start = found + 1 if found is not None else position + 1
     elif params.get("before"):
         position, item_id = decode_cursor(params["before"])
-        end = ids.index(item_id) if item_id in ids else position
+        found = _position_of(rows, position, item_id)
+        end = found if found is not None else position
         start = max(0, end - limit)
     start = max(0, min(start, len(rows)))
     window = rows[start : start + limit]
 
     result: dict[str, Any] = {"data": [select(ctx, r, item_kind, specs) for r in window]}
     if window:
-        before = encode_cursor(start, ids[start])
-        after = encode_cursor(start + len(window) - 1, ids[start + len(window) - 1])
+        before = encode_cursor(start, _id_at(rows, start))
+        last = start + len(window) - 1
+        after = encode_cursor(last, _id_at(rows, last))
         paging: dict[str, Any] = {"cursors": {"before": before, "after": after}}
         query = {k: v for k, v in params.items() if k not in ("after", "before")}
         if start > 0:

@@ -125,7 +125,7 @@ def route(ctx: Ctx) -> Any:
     if edge.write:
         access.check_two_factor(ctx, obj, kind)
     result = edge.fn(ctx, obj)
-    if ctx.method == "GET" and isinstance(result, list):
+    if ctx.method == "GET" and isinstance(result, list | render.LazyRows):
         return render.paginate(ctx, result, edge.item_kind or "", ctx.fields(), name)
     return result
 

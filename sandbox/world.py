@@ -267,6 +267,16 @@ class World:
         # "principal:page:app" -> page token handed out by /me/accounts
         self.page_tokens: dict[str, str] = {}
         self.usage = UsageTracker(self.now)
+        # Indexes (issue 12) so a listing page or a custom-conversion read does not scan the
+        # whole world. They hold *candidates*: every asset a business ever owned or was shared,
+        # every conversion ever created on an ad account. Readers re-check the real condition,
+        # so routes and tests may still change ``owner_id``/``access``/``del assets[...]``
+        # directly; only a new owner must be announced with ``index_asset``.
+        self._asset_order: dict[str, int] = {}
+        self._assets_of: dict[tuple[str, str], dict[str, None]] = {}
+        self._unsorted: set[tuple[str, str]] = set()
+        self._conversions_of: dict[str, dict[str, None]] = {}
+        self._members_of_person: dict[str, dict[str, None]] = {}
 
     # --- clock, ids, tokens ------------------------------------------------------------------
 
@@ -380,6 +390,8 @@ class World:
             asset.fields.update(self._default_fields(kind, raw))
             asset.fields.update(fields)
             self.assets[asset.id] = asset
+            self._asset_order[asset.id] = len(self._asset_order)
+            self.index_asset(asset)
             if kind == "instagram_account":
                 # The grantable InstagramBusinessAsset stands for an Instagram account (IGUser).
                 username = asset.fields.pop("username", None) or f"ig_{raw[-6:]}"
@@ -387,6 +399,51 @@ class World:
                 asset.fields["ig_user_id"] = ig_user.id
                 asset.fields["ig_username"] = username
             return asset
+
+    def index_asset(self, asset: Asset, business_id: str | None = None) -> None:
+        """Record that ``business_id`` (default: the asset's owner) may list the asset.
+
+        Call after changing ``owner_id`` directly (an ownership claim); ``share_asset`` and
+        ``add_asset`` call it themselves.
+        """
+        with self.lock:
+            key = (business_id or asset.owner_id, asset.kind)
+            ids = self._assets_of.setdefault(key, {})
+            if asset.id in ids:
+                return
+            order = self._asset_order.get(asset.id, len(self._asset_order))
+            if ids and order < self._asset_order.get(next(reversed(ids)), -1):
+                self._unsorted.add(key)
+            ids[asset.id] = None
+            account_id = asset.fields.get("ad_account_id")
+            if asset.kind == "custom_conversion" and account_id:
+                self._conversions_of.setdefault(str(account_id), {})[asset.id] = None
+
+    def _candidates(self, business_id: str, kind: str) -> list[Asset]:
+        """Assets of ``kind`` the business ever owned or was shared, in creation order."""
+        key = (business_id, kind)
+        ids = self._assets_of.get(key)
+        if not ids:
+            return []
+        if key in self._unsorted:
+            order = self._asset_order
+            ids = dict.fromkeys(sorted(ids, key=lambda i: order.get(i, len(order))))
+            self._assets_of[key] = ids
+            self._unsorted.discard(key)
+        assets = self.assets
+        return [a for i in ids if (a := assets.get(i)) is not None and a.kind == kind]
+
+    def custom_conversions_of(self, account_id: str) -> list[Asset]:
+        """Custom conversions created on an ad account, in creation order (indexed)."""
+        with self.lock:
+            assets = self.assets
+            return [
+                a
+                for i in self._conversions_of.get(account_id, {})
+                if (a := assets.get(i)) is not None
+                and a.kind == "custom_conversion"
+                and a.fields.get("ad_account_id") == account_id
+            ]
 
     def _default_fields(self, kind: str, raw_id: str) -> dict[str, Any]:
         if kind == "ad_account":
@@ -433,6 +490,7 @@ class World:
                 request_id=self.new_id(),
             )
             asset.access[business_id] = access
+            self.index_asset(asset, business_id)
             return access
 
     def approve_access(self, asset_id: str, business_id: str) -> None:
@@ -471,7 +529,17 @@ class World:
                 created_time=self._created(),
             )
             self.business_users[bu.id] = bu
+            self._members_of_person.setdefault(person.id, {})[bu.id] = None
             return bu
+
+    def _memberships(self, person_id: str) -> list[BusinessUser]:
+        """The person's business users (indexed; re-checked against ``business_users``)."""
+        users = self.business_users
+        return [
+            u
+            for i in self._members_of_person.get(person_id, {})
+            if (u := users.get(i)) is not None and u.person_id == person_id
+        ]
 
     def invite(self, business_id: str, email: str, role: str = "EMPLOYEE") -> Invitation:
         with self.lock:
@@ -627,7 +695,7 @@ class World:
 
     def owned_assets(self, business_id: str, kind: str) -> list[Asset]:
         with self.lock:
-            return [a for a in self.assets.values() if a.kind == kind and a.owner_id == business_id]
+            return [a for a in self._candidates(business_id, kind) if a.owner_id == business_id]
 
     def shared_assets(
         self, business_id: str, kind: str, status: str = "CONFIRMED", access_type: str = "AGENCY"
@@ -635,9 +703,8 @@ class World:
         with self.lock:
             return [
                 a
-                for a in self.assets.values()
-                if a.kind == kind
-                and business_id in a.access
+                for a in self._candidates(business_id, kind)
+                if business_id in a.access
                 and a.access[business_id].status == status
                 and a.access[business_id].access_type == access_type
             ]
@@ -664,11 +731,7 @@ class World:
             if principal_id in self.system_users:
                 return {self.system_users[principal_id].business_id}
             if principal_id in self.people:
-                return {
-                    u.business_id
-                    for u in self.business_users.values()
-                    if u.person_id == principal_id
-                }
+                return {u.business_id for u in self._memberships(principal_id)}
             if principal_id in self.assets:  # page tokens act for the page's owner
                 return {self.assets[principal_id].owner_id}
             return set()
@@ -679,8 +742,8 @@ class World:
             if principal_id in self.system_users:
                 su = self.system_users[principal_id]
                 return su.id if su.business_id == business_id else None
-            for u in self.business_users.values():
-                if u.person_id == principal_id and u.business_id == business_id:
+            for u in self._memberships(principal_id):
+                if u.business_id == business_id:
                     return u.id
             return None
 
@@ -690,8 +753,8 @@ class World:
                 su = self.system_users[principal_id]
                 return su.business_id == business_id and su.role == "ADMIN"
             return any(
-                u.person_id == principal_id and u.business_id == business_id and u.role == "ADMIN"
-                for u in self.business_users.values()
+                u.business_id == business_id and u.role == "ADMIN"
+                for u in self._memberships(principal_id)
             )
 
     def can_act_on_business(self, principal_id: str, business_id: str) -> bool:

@@ -56,6 +56,11 @@ class SyncRun(models.Model):
     sent_again_at = models.DateTimeField(
         null=True, blank=True, help_text="When the queue sweeper last sent this run again."
     )
+    full_read = models.BooleanField(
+        default=False,
+        help_text="Re-read every asset's users, partner shares and conversions, not only those "
+        "due (the first sync of a business always does).",
+    )
 
     class Meta:
         ordering = ("-created_at",)

@@ -10,11 +10,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from assets.models import PushState
 from businesses import scoping
 from businesses.models import AuditEvent
 from businesses.portal.common import business_or_404, render_page
 from businesses.portal.selectors import access_report_grants, visible_businesses
-from businesses.reports import ACCESS_REPORT_CORE_COLUMNS, access_report_rows, csv_cell
+from businesses.reports import ACCESS_REPORT_CORE_COLUMNS, csv_cell
 
 ACCESS_COLUMNS = ACCESS_REPORT_CORE_COLUMNS
 AUDIT_COLUMNS = ("at", "actor", "source", "action", "target_type", "target_id", "summary")
@@ -38,19 +39,48 @@ def _stream(header: Iterable[str], rows: Iterable[Iterable[object]], filename: s
     return response
 
 
-def _access_rows(grants) -> Iterator[tuple]:
-    # The shared access report (businesses.reports) streams the rows; this page keeps the
-    # columns the CSV promises.
-    for row in access_report_rows(grants=grants):
-        yield (
-            row["asset_id"],
-            row["asset_type"],
-            row["asset_name"],
-            row["principal_id"] or "",
-            row["principal_type"],
-            row["principal_name"],
-            " ".join(row["tasks"]),
-        )
+# The CSV's columns straight from the database (no model objects): ≥ 50k rows/s (issue 12).
+_ACCESS_VALUES = (
+    "person_id",
+    "asset__meta_id",
+    "asset__kind",
+    "asset__name",
+    "person__meta_id",
+    "system_user__meta_id",
+    "person__name",
+    "person__email",
+    "system_user__name",
+    "applied_tasks",
+    "tasks",
+)
+
+
+def _access_value_rows(grants) -> Iterator[tuple]:
+    """The access CSV's rows from ``values_list`` of its columns, streamed in chunks: the same
+    rows, order and formatting as ``businesses.reports.access_report_rows`` makes them."""
+    qs = (
+        grants.exclude(push_state=PushState.REMOVED)
+        .order_by("business_id", "asset__kind", "asset__meta_id", "pk")
+        .values_list(*_ACCESS_VALUES)
+    )
+    for (
+        person_pk,
+        asset_id,
+        kind,
+        asset_name,
+        person_id,
+        system_user_id,
+        person_name,
+        person_email,
+        su_name,
+        applied,
+        tasks,
+    ) in qs.iterator(chunk_size=5000):
+        if person_pk is not None:
+            principal = (person_id or "", "person", person_name or person_email or "")
+        else:
+            principal = (system_user_id or "", "system_user", su_name or "")
+        yield (asset_id, kind, asset_name, *principal, " ".join(applied or tasks or []))
 
 
 def reports(request: HttpRequest) -> HttpResponse:
@@ -65,7 +95,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 def access_csv_all(request: HttpRequest) -> StreamingHttpResponse:
     grants = access_report_grants(request.user, None)
     stamp = timezone.now().strftime("%Y%m%d")
-    return _stream(ACCESS_COLUMNS, _access_rows(grants), f"access-all-clients-{stamp}.csv")
+    return _stream(ACCESS_COLUMNS, _access_value_rows(grants), f"access-all-clients-{stamp}.csv")
 
 
 def access_csv(request: HttpRequest, business_id: int) -> StreamingHttpResponse:
@@ -73,7 +103,7 @@ def access_csv(request: HttpRequest, business_id: int) -> StreamingHttpResponse:
     grants = access_report_grants(request.user, business)
     stamp = timezone.now().strftime("%Y%m%d")
     return _stream(
-        ACCESS_COLUMNS, _access_rows(grants), f"access-{slugify(business.name)}-{stamp}.csv"
+        ACCESS_COLUMNS, _access_value_rows(grants), f"access-{slugify(business.name)}-{stamp}.csv"
     )
 
 

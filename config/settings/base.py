@@ -166,6 +166,9 @@ if not SYNC_RETRY_MINUTES or min(SYNC_RETRY_MINUTES) < 1:
 QUEUE_SWEEP_STUCK_MINUTES = env.int("QUEUE_SWEEP_STUCK_MINUTES", default=30)
 # /healthz reports the beat missing when its per-minute tick has not run for this long.
 HEALTHZ_BEAT_MINUTES = env.int("HEALTHZ_BEAT_MINUTES", default=5)
+# Incremental sync: every asset's users, partner shares and conversions are re-read at least
+# once in this many hours (a rolling slice per sync); new, changed and pushed assets at once.
+SYNC_EDGE_WINDOW_HOURS = env.float("SYNC_EDGE_WINDOW_HOURS", default=24)
 TOKEN_EXPIRY_WARNING_DAYS = env.int("TOKEN_EXPIRY_WARNING_DAYS", default=14)
 # The call ledger feeds the 15-day eligibility rule; older rows are pruned daily.
 GRAPH_CALL_RETENTION_DAYS = env.int("GRAPH_CALL_RETENTION_DAYS", default=45)

@@ -155,12 +155,7 @@ def revoke_agency(ctx: Ctx, asset: Asset) -> dict[str, Any]:
 
 @edge("ad_account", "customconversions", item="custom_conversion")
 def custom_conversions(ctx: Ctx, asset: Asset) -> list[dict[str, Any]]:
-    world = ctx.world
-    found = [
-        a
-        for a in world.assets.values()
-        if a.kind == "custom_conversion" and a.fields.get("ad_account_id") == asset.id
-    ]
+    found = ctx.world.custom_conversions_of(asset.id)
     return asset_rows(ctx, found, viewer_business(ctx, asset))
 
 

@@ -86,11 +86,12 @@ def _register_client(edge_name: str, kind: str) -> None:
     @edge("business", edge_name, item=kind)
     def _client(ctx: Ctx, biz: Business) -> list[dict[str, Any]]:
         assets = ctx.world.shared_assets(biz.id, kind)
-        rows = asset_rows(ctx, assets, biz.id)
-        if edge_name in CLIENT_EDGES_WITH_TASKS:
-            for row, asset in zip(rows, assets, strict=True):
-                row["permitted_tasks"] = list(asset.access[biz.id].permitted_tasks)
-        return _filter(ctx, rows)
+
+        def granted_tasks(asset: Asset) -> dict[str, Any]:
+            return {"permitted_tasks": list(asset.access[biz.id].permitted_tasks)}
+
+        extra = granted_tasks if edge_name in CLIENT_EDGES_WITH_TASKS else None
+        return _filter(ctx, asset_rows(ctx, assets, biz.id, extra))
 
 
 def _register_pending(edge_name: str, kind: str, access_type: str, key: str) -> None:
@@ -183,6 +184,7 @@ def claim_ad_account(ctx: Ctx, biz: Business) -> dict[str, Any]:
         # The caller administers the account: the claim completes at once (DOMAIN §1.2).
         asset.access.pop(biz.id, None)
         asset.owner_id = biz.id
+        ctx.world.index_asset(asset)
         return {"access_status": "CONFIRMED"}
     ctx.world.share_asset(asset.id, biz.id, [], status="PENDING", access_type="OWNER")
     return {"access_status": "PENDING"}

@@ -53,7 +53,8 @@ def _employee_and_page(business):
 def _holds_six_tasks_on_the_page(sandbox, business):
     employee, page = _employee_and_page(business)
     sandbox.world.assign(page.meta_id, employee.meta_id, SIX_PAGE_TASKS)
-    business_sync(business_id=business.pk, actor=Actor.system())
+    # A full re-read: an incremental sync sees a change made in Meta within the window only.
+    business_sync(business_id=business.pk, actor=Actor.system(), full=True)
     return employee, page
 
 
@@ -182,7 +183,7 @@ def test_the_push_does_not_bring_back_a_task_removed_in_meta_since_the_last_sync
     employee, _page = _employee_and_page(business)
     account = Asset.objects.filter(owner_business=business, kind="ad_account").first()
     sandbox.world.assign(account.meta_id, employee.meta_id, ["DRAFT", "AA_ANALYZE"])
-    business_sync(business_id=business.pk, actor=Actor.system())
+    business_sync(business_id=business.pk, actor=Actor.system(), full=True)
     # Someone takes AA_ANALYZE away in Business Settings; the portal has not synced since.
     sandbox.world.assign(account.meta_id, employee.meta_id, ["DRAFT"])
     with django_capture_on_commit_callbacks(execute=True):

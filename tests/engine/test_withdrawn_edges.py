@@ -149,7 +149,8 @@ def test_a_per_asset_edge_meta_withdraws_keeps_what_it_told_before(cast, sb, no_
     shares = catalog_shares(cast.acme)
     sb.world.withdraw_edge("catalog", "agencies")
 
-    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+    # A full re-read asks every catalog for `agencies` (an incremental one only those due).
+    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep, full=True)
 
     assert run.status == SyncRun.Status.SUCCEEDED_WITH_WARNINGS, run.error
     assert run.warning_lines == ["not read: Meta no longer serves `agencies` under v25.0"]

@@ -129,7 +129,8 @@ def _six_tasks_on_a_page(sandbox, business):
         employee.meta_id,
         ["MANAGE", "CREATE_CONTENT", "MODERATE", "MESSAGING", "ADVERTISE", "ANALYZE"],
     )
-    business_sync(business_id=business.pk, actor=Actor.system())
+    # A full re-read: an incremental sync sees a change made in Meta within the window only.
+    business_sync(business_id=business.pk, actor=Actor.system(), full=True)
     return employee, assets, page
 
 

@@ -11,10 +11,16 @@ from ._base import OperatorCommand
 
 
 class Command(OperatorCommand):
-    help = "Run a full sync of one business now, in this process, and print a summary."
+    help = "Run a sync of one business now, in this process, and print a summary."
 
     def add_arguments(self, parser):
         parser.add_argument("business_id", help="Meta Business Manager ID (digits)")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Re-read every asset's assigned users, partner shares and custom conversions "
+            "(by default only new, changed, pushed and due assets are re-read).",
+        )
 
     def handle(self, *args, **options):
         meta_id_validator(options["business_id"])
@@ -25,6 +31,7 @@ class Command(OperatorCommand):
             business_id=business.pk,
             trigger=SyncRun.Trigger.COMMAND,
             actor=Actor.command("sync_business"),
+            full=options["full"],
         )
         summary = (
             f"{business.name}: {run.get_status_display()} — created {run.created_count}, "
