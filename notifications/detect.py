@@ -73,7 +73,12 @@ def detect_sync_failures(now: datetime) -> int:
     """Two failed runs with no success between them: one alert per streak (keyed by its first
     failed run), however long it lasts."""
     raised = 0
-    finished = (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED)
+    # A run that succeeded with warnings (a listing Meta withdrew) ends a failure streak too.
+    finished = (
+        SyncRun.Status.SUCCEEDED,
+        SyncRun.Status.SUCCEEDED_WITH_WARNINGS,
+        SyncRun.Status.FAILED,
+    )
     recent = (
         SyncRun.objects.filter(status=SyncRun.Status.FAILED, finished_at__gte=now - _lookback())
         .values_list("business_id", flat=True)

@@ -285,6 +285,24 @@ def test_the_daily_digest_bundles_the_days_alerts_into_one_email(
     assert Delivery.objects.filter(state=Delivery.State.BUNDLED).count() == 2
 
 
+def test_a_sync_that_succeeded_with_warnings_ends_a_failure_streak(
+    cast, smtp_server, django_capture_on_commit_callbacks
+):
+    _settings_for(cast.alice, events=[EventKind.SYNC_FAILED_TWICE])
+    now = timezone.now()
+    for status, minutes in (
+        (SyncRun.Status.FAILED, 90),
+        (SyncRun.Status.SUCCEEDED_WITH_WARNINGS, 60),
+        (SyncRun.Status.FAILED, 30),
+    ):
+        SyncRun.objects.create(
+            business=cast.client_a, status=status, finished_at=now - timedelta(minutes=minutes)
+        )
+
+    assert _detect(django_capture_on_commit_callbacks) == 0
+    assert smtp_server.messages == []
+
+
 def test_a_sync_failing_twice_in_a_row_raises_one_alert_for_the_streak(
     cast, smtp_server, django_capture_on_commit_callbacks
 ):
