@@ -157,3 +157,24 @@ class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SuperuserReadOnlyAdmin(admin.ModelAdmin):
+    """Tables that cross clients and people (approval requests, review dismissals): staff work
+    with their own rows on the portal's pages, through audited services; superusers read them
+    all here, and nobody edits them in the admin."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
