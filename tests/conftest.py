@@ -4,7 +4,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from businesses.actors import Actor
+from businesses.apps_service import developer_app_register
+from businesses.connect import business_connect
 from businesses.models import Business
+from businesses.sync import business_sync
+from sandbox.server import SandboxServer
 from tests.factories import BusinessFactory, DeveloperAppFactory, StaffFactory
 
 ACCOUNT_MANAGER = "Account manager"
@@ -33,3 +38,27 @@ def cast(db) -> Cast:
     alice = StaffFactory(username="alice", group=ACCOUNT_MANAGER, businesses=[client_a])
     bob = StaffFactory(username="bob", group=ACCOUNT_MANAGER, businesses=[client_b])
     return Cast(agency=agency, client_a=client_a, client_b=client_b, alice=alice, bob=bob)
+
+
+@pytest.fixture
+def acme_synced(db, settings):
+    """Acme Outdoor (the demo world's first client) connected with its admin's user token and
+    synced once, in a sandbox of its own: (sandbox server, business)."""
+    with SandboxServer() as server:
+        settings.META_GRAPH_URL = server.base_url
+        creds = server.credentials
+        app, _ = developer_app_register(
+            app_meta_id=creds["app_id"],
+            name="Agency app",
+            access_level="standard",
+            secret=creds["app_secret"],
+            actor=Actor.system(),
+        )
+        business = business_connect(
+            business_meta_id=creds["clients"][0]["business_id"],
+            app=app,
+            token=creds["clients"][0]["admin_user_token"],
+            actor=Actor.system(),
+        )
+        business_sync(business_id=business.pk, actor=Actor.system())
+        yield server, business

@@ -10,36 +10,11 @@ from assets.models import Asset, Grant, GrantMode, PushState
 from assets.push import grant_push
 from assets.services import grant_create, grants_apply_preset, grants_preview_preset
 from businesses.actors import Actor
-from businesses.apps_service import developer_app_register
-from businesses.connect import business_connect
 from businesses.models import BusinessUser
 from businesses.sync import business_sync
-from sandbox.server import SandboxServer
 from tests.factories import BusinessFactory, PersonFactory
 
 SIX_PAGE_TASKS = ["MANAGE", "CREATE_CONTENT", "MODERATE", "MESSAGING", "ADVERTISE", "ANALYZE"]
-
-
-@pytest.fixture
-def acme(db, settings):
-    with SandboxServer() as sandbox:
-        settings.META_GRAPH_URL = sandbox.base_url
-        creds = sandbox.credentials
-        app, _ = developer_app_register(
-            app_meta_id=creds["app_id"],
-            name="Agency app",
-            access_level="standard",
-            secret=creds["app_secret"],
-            actor=Actor.system(),
-        )
-        business = business_connect(
-            business_meta_id=creds["clients"][0]["business_id"],
-            app=app,
-            token=creds["clients"][0]["admin_user_token"],
-            actor=Actor.system(),
-        )
-        business_sync(business_id=business.pk, actor=Actor.system())
-        yield sandbox, business
 
 
 def _employee_and_page(business):
@@ -59,9 +34,9 @@ def _holds_six_tasks_on_the_page(sandbox, business):
 
 
 def test_media_buyer_on_a_page_keeps_the_six_tasks_the_person_held(
-    acme, django_capture_on_commit_callbacks
+    acme_synced, django_capture_on_commit_callbacks
 ):
-    sandbox, business = acme
+    sandbox, business = acme_synced
     employee, page = _holds_six_tasks_on_the_page(sandbox, business)
     with django_capture_on_commit_callbacks(execute=True):
         grants_apply_preset(
@@ -74,9 +49,9 @@ def test_media_buyer_on_a_page_keeps_the_six_tasks_the_person_held(
 
 
 def test_replace_is_explicit_and_leaves_exactly_the_preset(
-    acme, django_capture_on_commit_callbacks
+    acme_synced, django_capture_on_commit_callbacks
 ):
-    sandbox, business = acme
+    sandbox, business = acme_synced
     employee, page = _holds_six_tasks_on_the_page(sandbox, business)
     with django_capture_on_commit_callbacks(execute=True):
         grants_apply_preset(
@@ -90,8 +65,8 @@ def test_replace_is_explicit_and_leaves_exactly_the_preset(
     assert "MANAGE" not in in_meta and {"ADVERTISE", "ANALYZE"} <= in_meta
 
 
-def test_preview_lists_what_replace_would_take_away_per_asset(acme):
-    sandbox, business = acme
+def test_preview_lists_what_replace_would_take_away_per_asset(acme_synced):
+    sandbox, business = acme_synced
     employee, page = _holds_six_tasks_on_the_page(sandbox, business)
     [change] = grants_preview_preset(
         assets=[page], preset_slug="media_buyer", person=employee, mode=GrantMode.REPLACE
@@ -101,16 +76,16 @@ def test_preview_lists_what_replace_would_take_away_per_asset(acme):
     assert Grant.objects.get(person=employee, asset=page).tasks == change.before
 
 
-def test_preview_in_add_mode_loses_nothing(acme):
-    sandbox, business = acme
+def test_preview_in_add_mode_loses_nothing(acme_synced):
+    sandbox, business = acme_synced
     employee, page = _holds_six_tasks_on_the_page(sandbox, business)
     [change] = grants_preview_preset(assets=[page], preset_slug="analyst", person=employee)
     assert change.lost == []
     assert set(change.after) == set(change.before)
 
 
-def test_the_push_keeps_tasks_given_in_meta_that_the_portal_has_not_synced_yet(acme):
-    sandbox, business = acme
+def test_the_push_keeps_tasks_given_in_meta_that_the_portal_has_not_synced_yet(acme_synced):
+    sandbox, business = acme_synced
     employee, page = _employee_and_page(business)
     Grant.objects.filter(person=employee, asset=page).delete()
     # Someone gives the person MODERATE in Business Settings; no sync since.
@@ -126,8 +101,8 @@ def test_the_push_keeps_tasks_given_in_meta_that_the_portal_has_not_synced_yet(a
     assert {"MODERATE", "ANALYZE"} <= set(grant.tasks)
 
 
-def test_a_grant_in_replace_mode_pushes_exactly_its_tasks(acme):
-    sandbox, business = acme
+def test_a_grant_in_replace_mode_pushes_exactly_its_tasks(acme_synced):
+    sandbox, business = acme_synced
     employee, page = _employee_and_page(business)
     Grant.objects.filter(person=employee, asset=page).delete()
     sandbox.world.assign(page.meta_id, employee.meta_id, ["MODERATE"])
@@ -143,10 +118,10 @@ def test_a_grant_in_replace_mode_pushes_exactly_its_tasks(acme):
     assert "MODERATE" not in sandbox.world.assets[page.meta_id].assigned[employee.meta_id]
 
 
-def test_a_holder_whose_business_cannot_reach_the_asset_is_refused(acme):
+def test_a_holder_whose_business_cannot_reach_the_asset_is_refused(acme_synced):
     from django.core.exceptions import ValidationError
 
-    _sandbox, business = acme
+    _sandbox, business = acme_synced
     _employee, page = _employee_and_page(business)
     stranger = PersonFactory(business=BusinessFactory(name="Elsewhere"))
     with pytest.raises(ValidationError, match="no confirmed access"):
@@ -177,9 +152,9 @@ def test_sharing_again_with_a_partner_keeps_the_tasks_it_was_permitted(cast):
 
 
 def test_the_push_does_not_bring_back_a_task_removed_in_meta_since_the_last_sync(
-    acme, django_capture_on_commit_callbacks
+    acme_synced, django_capture_on_commit_callbacks
 ):
-    sandbox, business = acme
+    sandbox, business = acme_synced
     employee, _page = _employee_and_page(business)
     account = Asset.objects.filter(owner_business=business, kind="ad_account").first()
     sandbox.world.assign(account.meta_id, employee.meta_id, ["DRAFT", "AA_ANALYZE"])

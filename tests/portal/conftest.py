@@ -83,31 +83,3 @@ def staff_groups(transactional_db) -> None:
     importlib.import_module("businesses.migrations.0003_staff_groups").create_groups(apps, None)
     importlib.import_module("businesses.migrations.0005_staff_group_permissions").grant(apps, None)
     importlib.import_module("assets.migrations.0003_task_vocabulary").seed(apps, None)
-
-
-@pytest.fixture
-def acme_synced(db, settings):
-    """Acme Outdoor (the demo world's first client) connected with its admin's user token and
-    synced once, in a sandbox of its own."""
-    from businesses.apps_service import developer_app_register
-    from businesses.sync import business_sync
-    from sandbox.server import SandboxServer
-
-    with SandboxServer() as server:
-        settings.META_GRAPH_URL = server.base_url
-        creds = server.credentials
-        app, _ = developer_app_register(
-            app_meta_id=creds["app_id"],
-            name="Agency app",
-            access_level="standard",
-            secret=creds["app_secret"],
-            actor=Actor.system(),
-        )
-        business = business_connect(
-            business_meta_id=creds["clients"][0]["business_id"],
-            app=app,
-            token=creds["clients"][0]["admin_user_token"],
-            actor=Actor.system(),
-        )
-        business_sync(business_id=business.pk, actor=Actor.system())
-        yield server, business

@@ -3,40 +3,13 @@ client; the portal pushes it, reads it back, and shows it applied."""
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
 from assets.models import Asset, Grant, PushState
 from assets.templatetags.tasks import task_labels
 from businesses.actors import Actor
-from businesses.apps_service import developer_app_register
-from businesses.connect import business_connect
 from businesses.models import BusinessUser, StaffAssignment
 from businesses.sync import business_sync
-from sandbox.server import SandboxServer
-
-
-@pytest.fixture
-def acme(db, settings, admin_user):
-    with SandboxServer() as sandbox:
-        settings.META_GRAPH_URL = sandbox.base_url
-        creds = sandbox.credentials
-        app, _ = developer_app_register(
-            app_meta_id=creds["app_id"],
-            name="Agency app",
-            access_level="standard",
-            secret=creds["app_secret"],
-            actor=Actor.system(),
-        )
-        client = creds["clients"][0]
-        business = business_connect(
-            business_meta_id=client["business_id"],
-            app=app,
-            token=client["admin_user_token"],
-            actor=Actor.system(),
-        )
-        business_sync(business_id=business.pk, actor=Actor.system())
-        yield sandbox, business
 
 
 def _choices(business):
@@ -51,9 +24,9 @@ def _choices(business):
 
 
 def test_giving_media_buyer_on_five_assets_pushes_and_reads_back_each(
-    client, admin_user, acme, django_capture_on_commit_callbacks
+    client, admin_user, acme_synced, django_capture_on_commit_callbacks
 ):
-    sandbox, business = acme
+    sandbox, business = acme_synced
     employee, assets = _choices(business)
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -79,8 +52,10 @@ def test_giving_media_buyer_on_five_assets_pushes_and_reads_back_each(
     assert result.count("Applied") >= 5
 
 
-def test_choosing_no_asset_is_refused_by_field_and_nothing_is_saved(client, admin_user, acme):
-    _sandbox, business = acme
+def test_choosing_no_asset_is_refused_by_field_and_nothing_is_saved(
+    client, admin_user, acme_synced
+):
+    _sandbox, business = acme_synced
     employee, _assets = _choices(business)
     client.force_login(admin_user)
     before = Grant.objects.count()
@@ -93,8 +68,8 @@ def test_choosing_no_asset_is_refused_by_field_and_nothing_is_saved(client, admi
     assert Grant.objects.count() == before
 
 
-def test_a_holder_from_another_business_is_refused(client, admin_user, acme):
-    _sandbox, business = acme
+def test_a_holder_from_another_business_is_refused(client, admin_user, acme_synced):
+    _sandbox, business = acme_synced
     _employee, assets = _choices(business)
     stranger = BusinessUser.objects.exclude(business=business).filter(meta_id__isnull=False).first()
     client.force_login(admin_user)
@@ -107,8 +82,8 @@ def test_a_holder_from_another_business_is_refused(client, admin_user, acme):
     assert "Who" in response.content.decode()
 
 
-def test_staff_not_assigned_to_the_client_get_a_404(client, acme, django_user_model):
-    _sandbox, business = acme
+def test_staff_not_assigned_to_the_client_get_a_404(client, acme_synced, django_user_model):
+    _sandbox, business = acme_synced
     outsider = django_user_model.objects.create_user("outsider", password="x", is_staff=True)
     outsider.user_permissions.add(
         *__import__(
@@ -139,9 +114,9 @@ def four_page_tasks_as_labels() -> str:
 
 
 def test_submitting_shows_a_review_of_held_now_and_after_and_sends_nothing(
-    client, admin_user, acme
+    client, admin_user, acme_synced
 ):
-    sandbox, business = acme
+    sandbox, business = acme_synced
     employee, _assets, page = _six_tasks_on_a_page(sandbox, business)
     client.force_login(admin_user)
     before = list(Grant.objects.values_list("pk", "tasks", "push_state"))
@@ -156,8 +131,10 @@ def test_submitting_shows_a_review_of_held_now_and_after_and_sends_nothing(
     assert list(Grant.objects.values_list("pk", "tasks", "push_state")) == before
 
 
-def test_replace_review_lists_every_task_that_will_be_lost_per_asset(client, admin_user, acme):
-    sandbox, business = acme
+def test_replace_review_lists_every_task_that_will_be_lost_per_asset(
+    client, admin_user, acme_synced
+):
+    sandbox, business = acme_synced
     employee, _assets, page = _six_tasks_on_a_page(sandbox, business)
     client.force_login(admin_user)
     response = client.post(
@@ -175,9 +152,9 @@ def test_replace_review_lists_every_task_that_will_be_lost_per_asset(client, adm
 
 
 def test_the_result_page_shows_before_and_after_per_asset(
-    client, admin_user, acme, django_capture_on_commit_callbacks
+    client, admin_user, acme_synced, django_capture_on_commit_callbacks
 ):
-    sandbox, business = acme
+    sandbox, business = acme_synced
     employee, _assets, page = _six_tasks_on_a_page(sandbox, business)
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -228,8 +205,8 @@ def test_an_agency_the_staff_member_is_not_assigned_to_lends_no_holders(client, 
     assert "New Media Buyer" not in html
 
 
-def test_assets_are_grouped_by_kind_with_a_filter_and_select_all(client, admin_user, acme):
-    _sandbox, business = acme
+def test_assets_are_grouped_by_kind_with_a_filter_and_select_all(client, admin_user, acme_synced):
+    _sandbox, business = acme_synced
     client.force_login(admin_user)
     html = client.get(reverse("portal:give_access", args=[business.pk])).content.decode()
     assert 'id="asset-filter"' in html

@@ -1,2 +1,2 @@
 from sandbox.testing import sandbox, sandbox_world  # noqa: F401 (fixtures)
-from tests.portal.conftest import acme_synced, connected  # noqa: F401 (fixtures)
+from tests.portal.conftest import connected  # noqa: F401 (fixtures)
