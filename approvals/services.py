@@ -107,26 +107,15 @@ def change_request_approve(*, request: ChangeRequest, user, note: str = "") -> C
     if _close_if_expired(request):
         raise ValidationError("This request has expired; ask again if it is still needed.")
     requester = request.requested_by.get_username() if request.requested_by else "?"
-    with transaction.atomic():
-        claimed = ChangeRequest.objects.filter(
-            pk=request.pk, state=ChangeRequest.State.PENDING
-        ).update(
-            state=ChangeRequest.State.APPROVED,
-            decided_by=user,
-            decided_at=timezone.now(),
-            note=note[:500],
-        )
-        if not claimed:
-            raise ValidationError("This request was already decided.")
-        audit_record(
-            actor=Actor.staff(user, source=AuditEvent.Source.FORM),
-            action="approval.approve",
-            business=request.business,
-            target=request,
-            summary=f"Approved request #{request.pk} of {requester}: {request.summary}",
-            changes={"requested_by": requester, "approved_by": user.get_username()},
-        )
-    request.refresh_from_db()
+    _decide(
+        request,
+        user,
+        note,
+        state=ChangeRequest.State.APPROVED,
+        action="approval.approve",
+        summary=f"Approved request #{request.pk} of {requester}: {request.summary}",
+        changes={"requested_by": requester, "approved_by": user.get_username()},
+    )
     actor = Actor(
         source=AuditEvent.Source.FORM,
         user=user,
@@ -156,27 +145,45 @@ def change_request_reject(*, request: ChangeRequest, user, note: str = "") -> Ch
     _check_decider(request, user)
     if _close_if_expired(request):
         return request
+    _decide(
+        request,
+        user,
+        note,
+        state=ChangeRequest.State.REJECTED,
+        action="approval.reject",
+        summary=f"Rejected request #{request.pk}: {request.summary}"
+        + (f" ({note[:200]})" if note else ""),
+    )
+    return request
+
+
+def _decide(
+    request: ChangeRequest,
+    user,
+    note: str,
+    *,
+    state: str,
+    action: str,
+    summary: str,
+    changes: dict | None = None,
+) -> None:
+    """Claim the pending request for this decision (compare-and-swap: two deciders cannot both
+    win) and record who decided, in one transaction."""
     with transaction.atomic():
         claimed = ChangeRequest.objects.filter(
             pk=request.pk, state=ChangeRequest.State.PENDING
-        ).update(
-            state=ChangeRequest.State.REJECTED,
-            decided_by=user,
-            decided_at=timezone.now(),
-            note=note[:500],
-        )
+        ).update(state=state, decided_by=user, decided_at=timezone.now(), note=note[:500])
         if not claimed:
             raise ValidationError("This request was already decided.")
         audit_record(
             actor=Actor.staff(user, source=AuditEvent.Source.FORM),
-            action="approval.reject",
+            action=action,
             business=request.business,
             target=request,
-            summary=f"Rejected request #{request.pk}: {request.summary}"
-            + (f" ({note[:200]})" if note else ""),
+            summary=summary,
+            changes=changes,
         )
     request.refresh_from_db()
-    return request
 
 
 def change_requests_expire(*, now=None) -> int:
