@@ -26,8 +26,8 @@ from businesses.actors import Actor
 from businesses.approval_gate import Held, RiskyChange
 from businesses.audit import audit_record
 from businesses.models import AuditEvent, Business, BusinessUser, PartnerRelationship
-from businesses.offboarding import person_offboard
 from businesses.partners import partnership_end
+from portal.offboarding import person_offboard
 from systemusers.models import SystemUser
 from systemusers.services import system_user_create
 

@@ -151,9 +151,9 @@ def measure(made: dict, repeat: int) -> list[str]:
 
     from assets.admin import grant_search_filter
     from assets.models import Grant
-    from businesses.portal import selectors
-    from businesses.portal.reports import _access_value_rows
-    from businesses.reports import access_report_rows
+    from portal import selectors
+    from portal.reports import access_report_rows
+    from portal.views.reports import _access_value_rows
 
     lines: list[str] = []
     live = Grant.objects.count()

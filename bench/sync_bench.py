@@ -118,8 +118,8 @@ class Bound:
 def lower_bound(world, business_id: str, in_portal: set[str]) -> Bound:
     """The fewest calls that read what the sync reads for one business."""
     from assets.models import GRANTABLE_KINDS, SHAREABLE_KINDS
-    from businesses.sync import CLIENT_KINDS, OWNED_KINDS, PENDING
     from graph.operations import GROUP_EDGES
+    from sync.engine import CLIENT_KINDS, OWNED_KINDS, PENDING
 
     page = world.config.page_size_cap
     bound = Bound()
@@ -237,7 +237,7 @@ def _timed_sync(business_pk: int, paced: list[float]) -> tuple[Any, float, int]:
     """One sync of a business: its run, wall seconds and database queries."""
     from django.db import connection
 
-    from businesses.sync import business_sync
+    from sync.engine import business_sync
 
     queries = [0]
 

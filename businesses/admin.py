@@ -3,12 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
 from businesses import scoping
@@ -24,15 +23,12 @@ from businesses.models import (
     Business,
     BusinessUser,
     DeveloperApp,
-    DriftEvent,
     GraphCall,
-    Onboarding,
-    OnboardingStep,
     PartnerRelationship,
     StaffAssignment,
-    SyncRun,
 )
 from businesses.services import developer_app_set_secret, token_store, validate_token_text
+from sync.models import SyncRun
 
 admin.site.site_header = "BM Portal"
 admin.site.site_title = "BM Portal"
@@ -150,7 +146,7 @@ class BusinessAdmin(AuditedAdmin):
             ("assets_asset", "Assets"),
             ("businesses_businessuser", "People"),
             ("systemusers_systemuser", "System users"),
-            ("businesses_syncrun", "Syncs"),
+            ("sync_syncrun", "Syncs"),
             ("assets_grant", "Grants"),
             ("businesses_auditevent", "History"),
         ]
@@ -194,7 +190,7 @@ class BusinessAdmin(AuditedAdmin):
         """Journey 1: connect a Business Manager with a token; the portal checks it with Meta,
         stores it encrypted and runs the first sync."""
         from businesses.connect import business_connect
-        from businesses.sync import business_sync_request
+        from sync.engine import business_sync_request
 
         if not request.user.has_perm("businesses.add_business"):
             raise PermissionDenied
@@ -231,7 +227,7 @@ class BusinessAdmin(AuditedAdmin):
 
     @admin.action(description="Sync selected businesses now", permissions=("change",))
     def sync_now(self, request, queryset):
-        from businesses.sync import business_sync_request
+        from sync.engine import business_sync_request
 
         actor = Actor.staff(request.user)
         for business in queryset:
@@ -243,7 +239,7 @@ class BusinessAdmin(AuditedAdmin):
         permissions=("change",),
     )
     def sync_full_now(self, request, queryset):
-        from businesses.sync import business_sync_request
+        from sync.engine import business_sync_request
 
         actor = Actor.staff(request.user)
         for business in queryset:
@@ -628,42 +624,6 @@ class GraphCallAdmin(ReadOnlyAdmin):
         return qs.filter(business_meta_id__in=visible.values("meta_id"))
 
 
-@admin.register(SyncRun)
-class SyncRunAdmin(ReadOnlyAdmin):
-    scope_path = "business"
-    list_display = (
-        "business",
-        "status",
-        "trigger",
-        "started_at",
-        "finished_at",
-        "progress_done",
-        "progress_total",
-        "created_count",
-        "updated_count",
-        "removed_count",
-        "graph_calls",
-    )
-    list_filter = (client_filter("business"), "status", "trigger")
-    list_select_related = ("business",)
-    search_fields = ("business__name", "business__meta_id", "error", "warnings")
-    show_full_result_count = False
-
-
-@admin.register(DriftEvent)
-class DriftEventAdmin(ReadOnlyAdmin):
-    scope_path = "business"
-
-    def scope_queryset(self, qs, user):
-        return scoping.scope_drift_events(qs, user)
-
-    list_display = ("detected_at", "business", "kind", "summary")
-    list_filter = (client_filter("business"), "kind")
-    list_select_related = ("business",)
-    search_fields = ("summary", "business__name")
-    show_full_result_count = False
-
-
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     scope_path = "business"
@@ -677,46 +637,3 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ("summary", "actor_label", "business__name", "target_id")
     date_hierarchy = "at"
     show_full_result_count = False
-
-
-class OnboardingStepInline(admin.TabularInline):
-    model = OnboardingStep
-    extra = 0
-    fields = ("position", "label", "status", "message", "attempts", "updated_at")
-    readonly_fields = fields
-    can_delete = False
-    ordering = ("position",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Onboarding)
-class OnboardingAdmin(ReadOnlyAdmin):
-    """Onboardings are run from the staff pages; here they are only looked at."""
-
-    list_display = (
-        "name",
-        "client_meta_id",
-        "method",
-        "status",
-        "created_by",
-        "created_at",
-        "status_page",
-    )
-    list_filter = (client_filter("client_business"), "method", "status")
-    list_select_related = ("created_by", "client_business")
-    search_fields = ("name", "client_meta_id", "contact_email")
-    exclude = ("oauth_state", "login_token")
-    inlines = (OnboardingStepInline,)
-
-    def scope_queryset(self, qs, user):
-        if user.is_superuser:
-            return qs
-        visible = scoping.assigned_business_ids(user)
-        return qs.filter(Q(client_business__in=visible) | Q(created_by=user))
-
-    @admin.display(description="status page")
-    def status_page(self, obj: Onboarding) -> str:
-        url = reverse("portal:onboarding_status", args=[obj.pk])
-        return format_html('<a href="{}">open</a>', url)

@@ -4,7 +4,7 @@ Every enqueue of a push, a system-user creation or a sync run goes through ``enq
 the task is about is committed first (the enqueue runs on commit); if the broker cannot take the
 message, the error is caught, the row is marked ``waiting_for_queue`` and the staff member is
 told the change is saved and will be sent when the queue is back. The sweeper
-(``businesses.sweeper.queue_sweep``, every minute on the beat) sends marked rows again.
+(``sync.sweeper.queue_sweep``, every minute on the beat) sends marked rows again.
 """
 
 from __future__ import annotations

@@ -17,16 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Grant, PushState
-from businesses.models import (
-    AccessToken,
-    Business,
-    DriftEvent,
-    Onboarding,
-    PartnerRelationship,
-    SyncRun,
-)
+from businesses.models import AccessToken, Business, PartnerRelationship
 from notifications.models import EventKind
 from notifications.services import event_raise
+from onboarding.models import Onboarding
+from sync.models import DriftEvent, SyncRun
 from systemusers.models import SystemUser
 
 
@@ -104,7 +99,7 @@ def detect_sync_failures(now: datetime) -> int:
                 dedup_key=f"sync_failed:{business.pk}:{streak[-1]['pk']}",
                 summary=f"The last {len(streak)} syncs of {business.name} failed: "
                 f"{streak[0]['error'][:300] or 'see the sync runs'}",
-                link=reverse("admin:businesses_syncrun_changelist")
+                link=reverse("admin:sync_syncrun_changelist")
                 + f"?business__id__exact={business.pk}",
             )
         )

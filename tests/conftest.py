@@ -8,8 +8,8 @@ from businesses.actors import Actor
 from businesses.apps_service import developer_app_register
 from businesses.connect import business_connect
 from businesses.models import Business
-from businesses.sync import business_sync
 from sandbox.server import SandboxServer
+from sync.engine import business_sync
 from tests.factories import BusinessFactory, DeveloperAppFactory, StaffFactory
 
 ACCOUNT_MANAGER = "Account manager"

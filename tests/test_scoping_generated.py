@@ -30,15 +30,14 @@ from businesses.actors import Actor
 from businesses.models import (
     AccessToken,
     AuditEvent,
-    DriftEvent,
     GraphCall,
-    Onboarding,
     PartnerRelationship,
     StaffAssignment,
-    SyncRun,
 )
 from businesses.services import token_store
 from liveaccounts.models import AccountActivity
+from onboarding.models import Onboarding
+from sync.models import DriftEvent, SyncRun
 from tests.factories import (
     AssetFactory,
     BusinessFactory,
@@ -177,10 +176,10 @@ def _client_objects(agency, business, *, label: str, dana, robot, staff) -> Side
         "businesses.businessuser": person,
         "businesses.accesstoken": token,
         "businesses.graphcall": call,
-        "businesses.syncrun": run,
-        "businesses.driftevent": drift,
+        "sync.syncrun": run,
+        "sync.driftevent": drift,
         "businesses.auditevent": audit,
-        "businesses.onboarding": onboarding,
+        "onboarding.onboarding": onboarding,
         "assets.asset": asset,
         "assets.assetaccess": access,
         "assets.assetgroup": group,
@@ -419,7 +418,7 @@ def _resolve(value: Any, world: World, side: Side) -> Any:
     objects = side.objects
     return {
         CLIENT: side.business.pk,
-        ONBOARDING: objects["businesses.onboarding"].pk,
+        ONBOARDING: objects["onboarding.onboarding"].pk,
         APP: objects["businesses.developerapp"].pk,
         OTHER_ASSET_ID: world.other.objects["assets.asset"].meta_id,
         ASSET_PK: objects["assets.asset"].pk,
@@ -536,10 +535,10 @@ ADMIN_MODELS: dict[str, str] = {
             "businesses.businessuser",
             "businesses.accesstoken",
             "businesses.graphcall",
-            "businesses.syncrun",
-            "businesses.driftevent",
+            "sync.syncrun",
+            "sync.driftevent",
             "businesses.auditevent",
-            "businesses.onboarding",
+            "onboarding.onboarding",
             "assets.asset",
             "assets.assetaccess",
             "assets.assetgroup",

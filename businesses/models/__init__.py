@@ -3,9 +3,7 @@ from .audit import AuditEvent
 from .base import AccessLevel, TimeStampedModel
 from .business import Business, PartnerRelationship, StaffAssignment
 from .ledger import GraphCall
-from .onboarding import Onboarding, OnboardingStep
 from .people import BusinessUser
-from .sync import DriftEvent, SyncRun
 from .tokens import AccessToken
 
 __all__ = [
@@ -17,12 +15,8 @@ __all__ = [
     "Business",
     "BusinessUser",
     "DeveloperApp",
-    "DriftEvent",
     "GraphCall",
-    "Onboarding",
-    "OnboardingStep",
     "PartnerRelationship",
     "StaffAssignment",
-    "SyncRun",
     "TimeStampedModel",
 ]

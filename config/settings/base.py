@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "businesses",
     "assets",
     "systemusers",
+    "sync",
+    "onboarding",
+    "portal",
     "notifications",
     "security",
     "approvals",
@@ -250,7 +253,7 @@ CELERY_TASK_ROUTES = {
     "systemusers.tasks.*": {"queue": "push"},
 }
 # Task modules autodiscovery (which looks for tasks.py only) would miss.
-CELERY_IMPORTS = ("businesses.onboarding_tasks",)
+CELERY_IMPORTS = ("onboarding.tasks",)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -11,7 +11,7 @@ from assets.push import grant_push
 from assets.services import grant_create, grants_apply_preset, grants_preview_preset
 from businesses.actors import Actor
 from businesses.models import BusinessUser
-from businesses.sync import business_sync
+from sync.engine import business_sync
 from tests.factories import BusinessFactory, PersonFactory
 
 SIX_PAGE_TASKS = ["MANAGE", "CREATE_CONTENT", "MODERATE", "MESSAGING", "ADVERTISE", "ANALYZE"]

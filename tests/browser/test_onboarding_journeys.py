@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.utils import timezone
 
-from businesses.models import GraphCall, Onboarding
+from businesses.models import GraphCall
+from onboarding.models import Onboarding
 from tests.factories import StaffFactory
 
 pytestmark = [

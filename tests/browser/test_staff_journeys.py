@@ -12,14 +12,10 @@ from assets.models import Asset
 from assets.selectors import task_labels
 from businesses.actors import Actor
 from businesses.connect import business_connect
-from businesses.models import (
-    BusinessUser,
-    DriftEvent,
-    Onboarding,
-    PartnerRelationship,
-    SyncRun,
-)
-from businesses.sync import business_sync
+from businesses.models import BusinessUser, PartnerRelationship
+from onboarding.models import Onboarding
+from sync.engine import business_sync
+from sync.models import DriftEvent, SyncRun
 from systemusers.models import SystemUser
 
 pytestmark = [

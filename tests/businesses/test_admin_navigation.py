@@ -63,7 +63,7 @@ def test_a_business_page_links_to_its_assets_people_system_users_and_syncs(clien
     ).content.decode()
     for name in ("assets_asset", "businesses_businessuser", "systemusers_systemuser"):
         assert f"{reverse(f'admin:{name}_changelist')}?client={cast.client_a.pk}" in page
-    assert f"{reverse('admin:businesses_syncrun_changelist')}?client={cast.client_a.pk}" in page
+    assert f"{reverse('admin:sync_syncrun_changelist')}?client={cast.client_a.pk}" in page
     listed = client.get(reverse("admin:assets_asset_changelist"), {"client": cast.client_a.pk})
     assert [a.pk for a in listed.context["cl"].result_list] == [asset.pk]
 

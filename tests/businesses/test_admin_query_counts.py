@@ -12,13 +12,12 @@ from assets.models import AssetAccess, AssetGroup, AssetKind, TaskPreset
 from businesses.models import (
     AccessToken,
     AuditEvent,
-    DriftEvent,
     GraphCall,
-    Onboarding,
     PartnerRelationship,
     StaffAssignment,
-    SyncRun,
 )
+from onboarding.models import Onboarding
+from sync.models import DriftEvent, SyncRun
 from tests.factories import (
     AssetFactory,
     BusinessFactory,
@@ -56,9 +55,9 @@ def _make(model: str, business, n: int) -> None:
                 path=f"/{business.meta_id}/owned_pages",
                 status=200,
             )
-        elif model == "businesses_syncrun":
+        elif model == "sync_syncrun":
             SyncRun.objects.create(business=business)
-        elif model == "businesses_driftevent":
+        elif model == "sync_driftevent":
             DriftEvent.objects.create(business=business, kind="asset_added", summary=f"asset {i}")
         elif model == "businesses_auditevent":
             AuditEvent.objects.create(
@@ -86,7 +85,7 @@ def _make(model: str, business, n: int) -> None:
             SystemUserFactory(business=business)
         elif model == "businesses_developerapp":
             DeveloperAppFactory(owner_business=business)
-        elif model == "businesses_onboarding":
+        elif model == "onboarding_onboarding":
             Onboarding.objects.create(
                 agency=business,
                 client_business=business,
@@ -109,8 +108,8 @@ MODELS = [
     "businesses_staffassignment",
     "businesses_accesstoken",
     "businesses_graphcall",
-    "businesses_syncrun",
-    "businesses_driftevent",
+    "sync_syncrun",
+    "sync_driftevent",
     "businesses_auditevent",
     "assets_asset",
     "assets_assetaccess",
@@ -118,7 +117,7 @@ MODELS = [
     "assets_grant",
     "systemusers_systemuser",
     "businesses_developerapp",
-    "businesses_onboarding",
+    "onboarding_onboarding",
     "assets_taskpreset",
 ]
 

@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from businesses.actors import Actor
 from businesses.apps_service import developer_app_register
-from businesses.models import AccessToken, Business, SyncRun
+from businesses.models import AccessToken, Business
 from sandbox.server import SandboxServer
+from sync.models import SyncRun
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from businesses.actors import Actor
-from businesses.models import AccessToken, Business, SyncRun
+from businesses.models import AccessToken, Business
 from businesses.services import token_store
-from businesses.tasks import dispatch_due_syncs
+from sync.models import SyncRun
+from sync.tasks import dispatch_due_syncs
 from tests.factories import BusinessFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,12 +17,13 @@ import redis
 from businesses.actors import Actor
 from businesses.apps_service import developer_app_register
 from businesses.connect import business_connect
-from businesses.models import Business, DeveloperApp, SyncRun
-from businesses.sync import business_sync
+from businesses.models import Business, DeveloperApp
 from sandbox.faults import FaultPlan
 from sandbox.scenarios import demo
 from sandbox.server import SandboxServer
 from sandbox.world import World
+from sync.engine import business_sync
+from sync.models import SyncRun
 
 
 @dataclass

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from businesses.models import SyncRun
 from sandbox.scenarios import generated
 from sandbox.world import World
+from sync.models import SyncRun
 
 from .conftest import sync_all
 

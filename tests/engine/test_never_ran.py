@@ -22,9 +22,9 @@ from assets.services import share_create
 from assets.tasks import share_push_task
 from businesses.actors import Actor
 from businesses.models import AccessToken, BusinessUser, DeveloperApp, GraphCall
-from businesses.offboarding import offboard_person
-from businesses.sync import business_sync
 from graph import TransientError
+from portal.offboarding import offboard_person
+from sync.engine import business_sync
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
 from systemusers.push import (
@@ -247,7 +247,7 @@ def test_the_logging_configuration_redacts_a_token_logged_through_it():
     token = "EAAB" + "Zq7" * 20
     script = (
         "import django, logging; django.setup(); "
-        f"logging.getLogger('businesses.sync').warning('calling with access_token={token} and {token}')"
+        f"logging.getLogger('sync.engine').warning('calling with access_token={token} and {token}')"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     result = subprocess.run(

@@ -6,7 +6,7 @@ from assets.models import AssetAccess
 from businesses.actors import Actor
 from businesses.models import PartnerRelationship
 from businesses.partners import partnership_end
-from businesses.sync import business_sync
+from sync.engine import business_sync
 from tests.engine.conftest import sync_all
 
 

@@ -9,7 +9,7 @@ from assets.push import RetryLater, grant_push
 from assets.services import grant_create, grant_request_removal
 from businesses.actors import Actor
 from businesses.models import BusinessUser
-from businesses.sync import business_sync
+from sync.engine import business_sync
 
 STAFF = Actor.command("test")
 

@@ -19,9 +19,10 @@ from django.utils import timezone
 from assets.models import Asset, AssetAccess, AssetKind, Grant, PushState
 from assets.services import grant_create, share_create
 from businesses.actors import Actor
-from businesses.models import BusinessUser, SyncRun
+from businesses.models import BusinessUser
 from businesses.queueing import QUEUE_DOWN_MESSAGE
-from businesses.sweeper import SWEEP_LOCK_KEY, queue_sweep, stranded_count
+from sync.models import SyncRun
+from sync.sweeper import SWEEP_LOCK_KEY, queue_sweep, stranded_count
 from systemusers.models import SystemUser
 from systemusers.services import system_user_create
 from tests.factories import AssetFactory, BusinessFactory, PersonFactory
@@ -100,7 +101,7 @@ def test_after_an_outage_the_sweeper_sends_every_stranded_task_and_none_is_left(
     actor = Actor.command("test")
     own_redis.stop()
     started = time.monotonic()
-    from businesses.sync import business_sync_request
+    from sync.engine import business_sync_request
 
     business_sync_request(business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor)
     grant_create(asset=asset, tasks=["ADVERTISE"], person=person, actor=actor)
@@ -198,7 +199,7 @@ def test_a_run_and_a_creation_stuck_beyond_the_threshold_are_sent_again_once(
     own_redis, client_business, settings
 ):
     business, *_ = client_business
-    from businesses.sync import business_sync_request
+    from sync.engine import business_sync_request
 
     run = business_sync_request(
         business=business, trigger=SyncRun.Trigger.MANUAL, actor=Actor.command("test")
@@ -224,8 +225,8 @@ def test_a_run_and_a_creation_stuck_beyond_the_threshold_are_sent_again_once(
 def test_after_an_outage_a_worker_applies_the_swept_work_in_meta_and_nothing_is_stranded(
     cast, sb, no_sleep, own_redis, tmp_path
 ):
-    from businesses.sync import business_sync, business_sync_request
-    from businesses.tasks import queue_sweep_task
+    from sync.engine import business_sync, business_sync_request
+    from sync.tasks import queue_sweep_task
 
     from .test_worker import Worker, wait_until
 

@@ -9,15 +9,10 @@ from datetime import datetime, timedelta
 import time_machine
 
 from assets.models import Asset, AssetAccess, AssetGroup, Grant, PushState
-from businesses.models import (
-    AccessToken,
-    Business,
-    BusinessUser,
-    PartnerRelationship,
-    SyncRun,
-)
-from businesses.sync import business_sync
-from businesses.tasks import business_sync_task
+from businesses.models import AccessToken, Business, BusinessUser, PartnerRelationship
+from sync.engine import business_sync
+from sync.models import SyncRun
+from sync.tasks import business_sync_task
 from systemusers.models import SystemUser
 
 from . import truth
@@ -266,7 +261,7 @@ def test_a_custom_conversion_without_a_pixel_is_synced(cast, sb, no_sleep):
 
 
 def test_drift_about_an_asset_names_it_for_scoping(cast, sb, no_sleep):
-    from businesses.models import DriftEvent
+    from sync.models import DriftEvent
 
     sync_all(cast, no_sleep)
     added = sb.world.add_asset("page", cast.acme.meta_id, "Acme - New Page")

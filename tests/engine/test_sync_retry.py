@@ -13,8 +13,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from businesses.models import Business, GraphCall, SyncRun
-from businesses.sync import business_sync
+from businesses.models import Business, GraphCall
+from sync.engine import business_sync
+from sync.models import SyncRun
 
 
 def fail_every_read(sb) -> None:

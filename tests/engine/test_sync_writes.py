@@ -8,11 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from businesses.actors import Actor
 from businesses.apps_service import developer_app_register
 from businesses.connect import business_connect
-from businesses.models import SyncRun
-from businesses.sync import business_sync, in_chunks, write_slices
 from sandbox.faults import FaultPlan
 from sandbox.scenarios import generated
 from sandbox.server import SandboxServer
+from sync.engine import business_sync, in_chunks, write_slices
+from sync.models import SyncRun
 
 from .conftest import sync_all
 

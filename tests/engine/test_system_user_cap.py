@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from businesses.sync import business_sync
+from sync.engine import business_sync
 from systemusers.models import SystemUser
 
 ATTEMPTS = 12

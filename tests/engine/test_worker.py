@@ -19,8 +19,9 @@ import pytest
 from django.db import close_old_connections, connection
 
 from businesses.actors import Actor
-from businesses.models import Business, SyncRun
-from businesses.sync import business_sync_request
+from businesses.models import Business
+from sync.engine import business_sync_request
+from sync.models import SyncRun
 
 from . import truth
 from .conftest import BROKER

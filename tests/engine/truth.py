@@ -20,10 +20,10 @@ from typing import Any
 from assets.models import GRANTABLE_KINDS, SHAREABLE_KINDS, Asset, AssetAccess, AssetGroup, Grant
 from assets.models import PushState as PS
 from businesses.models import Business, BusinessUser, PartnerRelationship
-from businesses.sync import CLIENT_KINDS, OWNED_KINDS, PENDING
 from graph.operations import ASSET_EDGES, GROUP_EDGES, edge_lists_tasks
 from sandbox.tasks import GROUP_TASK_PARAMS
 from sandbox.world import World
+from sync.engine import CLIENT_KINDS, OWNED_KINDS, PENDING
 from systemusers.models import SystemUser
 
 # The per-kind task fields the sync reads from each person's asset groups

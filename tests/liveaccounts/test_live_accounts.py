@@ -11,12 +11,12 @@ from django.urls import reverse
 from assets.models import Asset, AssetKind
 from businesses.graph_access import business_client
 from businesses.models import BusinessUser, GraphCall
-from businesses.sync import business_sync
 from graph import GraphError
 from graph.insights import read_account_activity
 from liveaccounts.models import AccountActivity
 from liveaccounts.services import account_activity_refresh
 from security.review import security_review
+from sync.engine import business_sync
 from tests.factories import GrantFactory, PersonFactory, StaffFactory
 
 

@@ -14,14 +14,7 @@ from django.utils import timezone
 
 from assets.models import PushState
 from businesses.actors import Actor
-from businesses.models import (
-    AccessToken,
-    AuditEvent,
-    DriftEvent,
-    Onboarding,
-    PartnerRelationship,
-    SyncRun,
-)
+from businesses.models import AccessToken, AuditEvent, PartnerRelationship
 from businesses.services import token_store
 from notifications import transports
 from notifications.detect import events_detect
@@ -32,6 +25,8 @@ from notifications.services import (
     notification_setting_save,
     validate_webhook_url,
 )
+from onboarding.models import Onboarding
+from sync.models import DriftEvent, SyncRun
 from tests.factories import GrantFactory
 
 TOKEN = "EAAB" + "s" * 40 + "zq9X"

@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from businesses.models import AccessLevel, Business, Onboarding
-from businesses.onboarding import onboarding_preflight, repeated_failures
+from businesses.models import AccessLevel, Business
+from onboarding.models import Onboarding
+from onboarding.services import onboarding_preflight, repeated_failures
 from tests.factories import StaffFactory, SystemUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

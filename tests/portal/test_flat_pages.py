@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from assets.admin import grant_search_filter
 from assets.models import AssetAccess, AssetKind, Grant, PushState
-from businesses.portal.reports import ACCESS_COLUMNS, _access_value_rows
-from businesses.portal.selectors import granted_asset_counts, home_rows, readiness_annotated
-from businesses.reports import access_report_rows
+from portal.reports import access_report_rows
+from portal.selectors import granted_asset_counts, home_rows, readiness_annotated
+from portal.views.reports import ACCESS_COLUMNS, _access_value_rows
 from tests.factories import (
     AssetFactory,
     BusinessFactory,

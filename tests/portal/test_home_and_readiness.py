@@ -10,16 +10,10 @@ from django.utils import timezone
 
 from assets.models import PushState
 from businesses.actors import Actor
-from businesses.models import (
-    AccessToken,
-    AppRole,
-    Business,
-    DriftEvent,
-    PartnerRelationship,
-    SyncRun,
-)
-from businesses.portal.selectors import business_for_readiness, readiness_items
+from businesses.models import AccessToken, AppRole, Business, PartnerRelationship
 from businesses.services import token_store
+from portal.selectors import business_for_readiness, readiness_items
+from sync.models import DriftEvent, SyncRun
 from tests.factories import (
     AssetFactory,
     BusinessFactory,
@@ -208,11 +202,11 @@ def test_the_sync_run_admin_shows_its_warnings(admin_client, cast):
         business=cast.client_a, status=SyncRun.Status.SUCCEEDED_WITH_WARNINGS, warnings=WITHDRAWN
     )
 
-    page = admin_client.get(reverse("admin:businesses_syncrun_change", args=[run.pk]))
+    page = admin_client.get(reverse("admin:sync_syncrun_change", args=[run.pk]))
 
     assert page.status_code == 200
     assert WITHDRAWN in page.content.decode()
-    listed = admin_client.get(reverse("admin:businesses_syncrun_changelist"), {"q": "owned_pixels"})
+    listed = admin_client.get(reverse("admin:sync_syncrun_changelist"), {"q": "owned_pixels"})
     assert "Succeeded with warnings" in listed.content.decode()
 
 

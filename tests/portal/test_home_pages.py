@@ -8,7 +8,9 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from businesses.models import DriftEvent, Onboarding, PartnerRelationship, SyncRun
+from businesses.models import PartnerRelationship
+from onboarding.models import Onboarding
+from sync.models import DriftEvent, SyncRun
 from tests.factories import AssetFactory, BusinessFactory, StaffFactory
 
 

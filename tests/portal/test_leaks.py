@@ -21,8 +21,8 @@ from businesses.models import (
     PartnerRelationship,
     StaffAssignment,
 )
-from businesses.reports import csv_cell
 from businesses.services import token_store
+from portal.reports import csv_cell
 from tests.factories import (
     AssetFactory,
     GrantFactory,
@@ -159,8 +159,8 @@ def test_the_agencys_history_leaves_out_grants_in_clients_the_staff_member_does_
 def test_the_agencys_drift_leaves_out_assets_of_clients_the_staff_member_does_not_manage(
     client, cast, agency_world
 ):
-    from businesses.models import DriftEvent
-    from businesses.portal.selectors import home_rows
+    from portal.selectors import home_rows
+    from sync.models import DriftEvent
 
     for key in ("mine", "theirs"):
         asset = agency_world[key]
@@ -176,7 +176,7 @@ def test_the_agencys_drift_leaves_out_assets_of_clients_the_staff_member_does_no
     agency_row = next(r for r in home_rows(cast.alice) if r.business.is_agency)
     assert agency_row.business.drift_count == 2
     client.force_login(cast.alice)
-    page = client.get(reverse("admin:businesses_driftevent_changelist")).content.decode()
+    page = client.get(reverse("admin:sync_driftevent_changelist")).content.decode()
     assert "Acme main account" in page and "Eve joined." in page
     assert "Birch secret account" not in page
 
@@ -361,14 +361,14 @@ def test_a_login_with_a_refused_next_lands_on_the_portal_home(client, cast):
 def test_every_staff_group_opens_the_onboarding_admin(client, cast, group):
     member = StaffFactory(username=f"m-{group[:5]}", group=group, businesses=[cast.client_a])
     client.force_login(member)
-    assert client.get(reverse("admin:businesses_onboarding_changelist")).status_code == 200
+    assert client.get(reverse("admin:onboarding_onboarding_changelist")).status_code == 200
 
 
 def test_a_replayed_login_callback_never_replaces_the_stored_token(client, connected):
     from urllib.parse import parse_qs, urlparse
 
-    from businesses.models import Onboarding
-    from businesses.onboarding import login_dialog_url
+    from onboarding.models import Onboarding
+    from onboarding.services import login_dialog_url
 
     delta = connected.creds["unconnected_client"]
     onboarding = Onboarding.objects.create(

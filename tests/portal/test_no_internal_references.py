@@ -17,9 +17,10 @@ from django.urls import NoReverseMatch, URLResolver, reverse
 from assets.models import Asset, Grant
 from businesses.actors import Actor
 from businesses.connect import business_connect
-from businesses.models import Business, Onboarding
-from businesses.onboarding import onboarding_start
-from businesses.sync import business_sync
+from businesses.models import Business
+from onboarding.models import Onboarding
+from onboarding.services import onboarding_start
+from sync.engine import business_sync
 from tests.factories import StaffFactory
 
 # Transactional like the other tests that sync against the sandbox, restoring the migrations'
@@ -86,7 +87,7 @@ def _named(patterns, namespace: str):
 
 
 def _portal_urls() -> list[str]:
-    from businesses.portal.urls import urlpatterns
+    from portal.urls import urlpatterns
 
     client_pk = Business.objects.filter(is_agency=False).order_by("pk").first().pk
     onboarding_pk = Onboarding.objects.get().pk

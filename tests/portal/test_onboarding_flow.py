@@ -7,14 +7,8 @@ import pytest
 from django.urls import reverse
 
 from assets.models import Grant
-from businesses.models import (
-    AccessToken,
-    Business,
-    Onboarding,
-    OnboardingStep,
-    PartnerRelationship,
-    StaffAssignment,
-)
+from businesses.models import AccessToken, Business, PartnerRelationship, StaffAssignment
+from onboarding.models import Onboarding, OnboardingStep
 from systemusers.models import SystemUser
 from tests.factories import StaffFactory
 

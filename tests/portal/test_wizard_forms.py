@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from businesses.models import Onboarding
+from onboarding.models import Onboarding
 from tests.factories import StaffFactory
 
 LONG = "x" * 256

@@ -5,10 +5,10 @@ import json
 
 from django.core.management.base import CommandError
 
-from businesses.management.commands._base import OperatorCommand
 from businesses.models import Business
 from businesses.models.base import meta_id_validator
-from businesses.reports import ACCESS_REPORT_COLUMNS, access_report_rows, csv_cell
+from core.commands import OperatorCommand
+from portal.reports import ACCESS_REPORT_COLUMNS, access_report_rows, csv_cell
 
 
 class Command(OperatorCommand):

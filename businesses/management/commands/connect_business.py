@@ -5,8 +5,7 @@ from django.core.management.base import CommandError
 from businesses.actors import Actor
 from businesses.connect import business_connect
 from businesses.models import AccessToken, DeveloperApp
-
-from ._base import OperatorCommand
+from core.commands import OperatorCommand
 
 
 class Command(OperatorCommand):

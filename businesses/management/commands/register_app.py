@@ -4,8 +4,7 @@ from django.core.management.base import CommandError
 
 from businesses.actors import Actor
 from businesses.apps_service import developer_app_register
-
-from ._base import OperatorCommand
+from core.commands import OperatorCommand
 
 
 class Command(OperatorCommand):

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from businesses.actors import Actor
-from businesses.management.commands._base import OperatorCommand
 from businesses.models import Business
 from businesses.models.base import meta_id_validator
+from core.commands import OperatorCommand
 from systemusers.errors import SystemUserCapError
 from systemusers.push import SystemUserPushError
 from systemusers.services import system_user_create

@@ -1,0 +1,34 @@
+"""Thin tasks: load by id, call the service, decide what happens next by the outcome.
+
+Task names are explicit and keep the names they had before the apps were re-layered, so
+periodic tasks stored in the beat schedule and messages already queued keep resolving."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from businesses.actors import Actor
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="businesses.tasks.person_remove_task", bind=True, acks_late=True, max_retries=5)
+def person_remove_task(self, person_id: int, actor_user_id: int | None = None) -> None:
+    from django.contrib.auth import get_user_model
+
+    from businesses.models import BusinessUser
+    from graph import TransientError
+    from portal.offboarding import person_remove_from_meta
+
+    person = BusinessUser.objects.select_related("business").filter(pk=person_id).first()
+    if person is None:
+        return
+    user = get_user_model().objects.filter(pk=actor_user_id).first() if actor_user_id else None
+    try:
+        person_remove_from_meta(person=person, actor=Actor.task("offboard", user=user))
+    except TransientError as err:
+        if not self.request.is_eager and self.request.retries < self.max_retries:
+            raise self.retry(countdown=60) from err
+        raise

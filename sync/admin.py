@@ -1,0 +1,45 @@
+"""Sync runs and drift: read-only, scoped to the staff member's clients."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from businesses import scoping
+from businesses.admin_base import ReadOnlyAdmin, client_filter
+from sync.models import DriftEvent, SyncRun
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    scope_path = "business"
+    list_display = (
+        "business",
+        "status",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "progress_done",
+        "progress_total",
+        "created_count",
+        "updated_count",
+        "removed_count",
+        "graph_calls",
+    )
+    list_filter = (client_filter("business"), "status", "trigger")
+    list_select_related = ("business",)
+    search_fields = ("business__name", "business__meta_id", "error", "warnings")
+    show_full_result_count = False
+
+
+@admin.register(DriftEvent)
+class DriftEventAdmin(ReadOnlyAdmin):
+    scope_path = "business"
+
+    def scope_queryset(self, qs, user):
+        return scoping.scope_drift_events(qs, user)
+
+    list_display = ("detected_at", "business", "kind", "summary")
+    list_filter = (client_filter("business"), "kind")
+    list_select_related = ("business",)
+    search_fields = ("summary", "business__name")
+    show_full_result_count = False
