@@ -14,7 +14,7 @@ from approvals import selectors, services
 from approvals.models import ApprovalPolicy
 from businesses.actors import Actor
 from businesses.models import AuditEvent, Business
-from portal.common import render_page
+from core.pages import render_page
 
 POLICY_PERM = "approvals.change_approvalpolicy"
 

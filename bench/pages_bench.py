@@ -151,6 +151,7 @@ def measure(made: dict, repeat: int) -> list[str]:
 
     from assets.admin import grant_search_filter
     from assets.models import Grant
+    from businesses.selectors import visible_businesses
     from portal import selectors
     from portal.reports import access_report_rows
     from portal.views.reports import _access_value_rows
@@ -160,7 +161,7 @@ def measure(made: dict, repeat: int) -> list[str]:
     user = get_user_model().objects.create_superuser("bench", "bench@example.com", "x")
 
     def home_before():
-        qs = selectors.readiness_annotated(selectors.visible_businesses(user), user)
+        qs = selectors.readiness_annotated(visible_businesses(user), user)
         return [b.granted_asset_count for b in qs]
 
     def home_now():
@@ -168,7 +169,7 @@ def measure(made: dict, repeat: int) -> list[str]:
 
     def home_counts_now():
         qs = selectors.readiness_annotated(
-            selectors.visible_businesses(user), user, with_granted_count=False
+            visible_businesses(user), user, with_granted_count=False
         )
         ids = [b.pk for b in qs]
         return selectors.granted_asset_counts(ids, user)

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 
 from businesses.actors import Actor
 from businesses.models import AuditEvent
+from core.pages import render_page
 from notifications import selectors, services
 from notifications.forms import NotificationSettingForm
 from notifications.models import Delivery
-from portal.common import render_page
 
 
 @sensitive_post_parameters("webhook_secret")

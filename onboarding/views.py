@@ -19,6 +19,7 @@ from assets.selectors import task_labels
 from businesses.actors import Actor
 from businesses.advisor import BY_SLUG
 from businesses.models import AccessLevel, AuditEvent
+from core.pages import render_page, require_perm
 from onboarding.models import Onboarding
 from onboarding.services import (
     SHARE_SESSION_TTL,
@@ -39,7 +40,6 @@ from onboarding.services import (
     share_onboarding,
     visible_onboardings,
 )
-from portal.common import render_page, require_perm
 from portal.forms import ONBOARDING_KINDS, AssetsForm, ClientDetailsForm, MethodForm
 from systemusers.caps import cap_for
 from systemusers.errors import SystemUserCapError

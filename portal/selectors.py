@@ -26,7 +26,8 @@ from django.utils import timezone
 from assets.models import Asset, AssetAccess, Grant, PushState
 from assets.selectors import task_labels
 from businesses import scoping
-from businesses.models import AccessToken, AppRole, Business, BusinessUser, DeveloperApp
+from businesses.models import AccessToken, AppRole, Business, BusinessUser
+from businesses.selectors import visible_businesses
 from sync.models import DriftEvent, SyncRun
 from systemusers.caps import CapMeter, meter_from_rows
 from systemusers.models import SystemUser
@@ -41,14 +42,6 @@ def _count(qs: QuerySet, field: str = "pk", *, distinct: bool = False) -> Coales
         n=Func(F(field), function="COUNT", template=template, output_field=IntegerField())
     )
     return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), 0)
-
-
-def visible_businesses(user) -> QuerySet[Business]:
-    return scoping.scope(Business.objects.all(), user, "")
-
-
-def visible_apps(user) -> QuerySet[DeveloperApp]:
-    return scoping.scope_apps(DeveloperApp.objects.all(), user)
 
 
 def _connection_tokens() -> Prefetch:

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from businesses.actors import Actor
 from businesses.models import AuditEvent
-from portal.common import business_or_404, render_page, require_perm
-from portal.selectors import visible_businesses
+from businesses.selectors import business_or_404, visible_businesses
+from core.pages import render_page, require_perm
 from security import services
 from security.models import FindingDismissal
 from security.review import security_review

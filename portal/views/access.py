@@ -23,7 +23,8 @@ from businesses import scoping
 from businesses.actors import Actor
 from businesses.approval_gate import FULL_CONTROL_TASKS, RiskyChange, hold_if_required
 from businesses.models import AuditEvent, Business, BusinessUser, PartnerRelationship
-from portal.common import business_or_404, render_page, require_perm
+from businesses.selectors import business_or_404
+from core.pages import render_page, require_perm
 from systemusers.models import SystemUser
 
 

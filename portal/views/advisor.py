@@ -4,8 +4,8 @@ from django.http import HttpRequest, HttpResponse
 
 from businesses.advisor import BY_SLUG, USE_CASES
 from businesses.models import AccessLevel
-from portal.common import render_page
-from portal.selectors import visible_apps
+from businesses.selectors import visible_apps
+from core.pages import render_page
 
 
 def advisor(request: HttpRequest) -> HttpResponse:

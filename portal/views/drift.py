@@ -18,8 +18,8 @@ from assets.models import Asset
 from businesses import scoping
 from businesses.actors import Actor
 from businesses.models import AuditEvent, Business
-from portal.common import business_or_404, render_page, require_perm
-from portal.selectors import visible_businesses
+from businesses.selectors import business_or_404, visible_businesses
+from core.pages import render_page, require_perm
 from sync.models import DriftEvent, SyncRun
 
 PER_PAGE = 50

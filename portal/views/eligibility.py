@@ -4,8 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from businesses.eligibility import RULES, app_eligibility, chart, current_rule
-from portal.common import render_page
-from portal.selectors import visible_apps
+from businesses.selectors import visible_apps
+from core.pages import render_page
 
 
 def eligibility(request: HttpRequest, app_id: int | None = None) -> HttpResponse:

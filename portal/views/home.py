@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from businesses import scoping
 from businesses.models import PartnerRelationship
+from businesses.selectors import visible_businesses
+from core.pages import render_page
 from onboarding.models import Onboarding
-from portal.common import render_page
-from portal.selectors import home_rows, visible_businesses
+from portal.selectors import home_rows
 from sync.models import SyncRun
 
 PER_PAGE = 50

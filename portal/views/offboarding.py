@@ -19,7 +19,7 @@ from businesses import scoping
 from businesses.actors import Actor
 from businesses.approval_gate import RiskyChange, hold_if_required
 from businesses.models import AuditEvent, BusinessUser
-from portal.common import render_page, require_perm
+from core.pages import render_page, require_perm
 
 MAX_MATCHES = 50
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 
 from businesses.models import Business
-from portal.common import render_page
+from core.pages import render_page
 from portal.forms import AccessReportForm
 from portal.selectors import access_report, business_for_readiness, readiness_items
 

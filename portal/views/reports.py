@@ -13,9 +13,10 @@ from django.utils.text import slugify
 from assets.models import PushState
 from businesses import scoping
 from businesses.models import AuditEvent
-from portal.common import business_or_404, render_page
+from businesses.selectors import business_or_404, visible_businesses
+from core.pages import render_page
 from portal.reports import ACCESS_REPORT_CORE_COLUMNS, csv_cell
-from portal.selectors import access_report_grants, visible_businesses
+from portal.selectors import access_report_grants
 
 ACCESS_COLUMNS = ACCESS_REPORT_CORE_COLUMNS
 AUDIT_COLUMNS = ("at", "actor", "source", "action", "target_type", "target_id", "summary")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from portal.common import render_page
+from core.pages import render_page
 from portal.selectors import search as search_rows
 
 
