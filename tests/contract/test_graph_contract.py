@@ -186,10 +186,16 @@ CASES: dict[str, Callable[[], list[Case]]] = {
 
 
 def request_functions() -> dict[str, Callable[..., Any]]:
-    """Public functions of every `graph` module that take a `client` (they send requests)."""
+    """Public functions of every public `graph` module, at any depth (`graph.operations.*`
+    included), that take a `client` (they send requests). A function counts once, in the
+    module that defines it, not in the packages that re-export it. Private modules
+    (`_paging`) hold helpers that send whatever path they are given: the public functions
+    calling them are what is checked."""
     found: dict[str, Callable[..., Any]] = {}
-    for info in pkgutil.iter_modules(graph.__path__):
-        module = importlib.import_module(f"graph.{info.name}")
+    for info in pkgutil.walk_packages(graph.__path__, prefix="graph."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        module = importlib.import_module(info.name)
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
@@ -317,6 +323,19 @@ def test_every_request_an_operation_sends_exists_in_metas_schema(name: str) -> N
 
 def test_the_argument_table_names_only_functions_that_exist() -> None:
     assert sorted(set(CASES) - set(FUNCTIONS)) == []
+
+
+def test_every_operation_the_package_exports_is_found_where_it_is_defined() -> None:
+    """`graph.operations` re-exports its modules' functions: each one that takes a client
+    must be the very function the walk found, so none escapes the check above."""
+    exported = {
+        name: fn
+        for name in ops.__all__
+        if inspect.isfunction(fn := getattr(ops, name))
+        and "client" in inspect.signature(fn).parameters
+    }
+    assert exported
+    assert {n: f for n, f in exported.items() if FUNCTIONS.get(n) is not f} == {}
 
 
 def _kind_listing_targets() -> list[tuple[str, str, str, str]]:
