@@ -384,7 +384,7 @@ def test_a_failing_ledger_hook_does_not_break_the_call(fake, make_client, caplog
         raise RuntimeError("ledger down")
 
     fake.on("GET", "/1001", ok({"id": "1001"}))
-    with caplog.at_level(logging.ERROR, logger="graph.client"):
+    with caplog.at_level(logging.ERROR, logger="graph"):
         assert make_client(on_call=broken).get("/1001") == {"id": "1001"}
     assert "on_call hook failed" in caplog.text
 
