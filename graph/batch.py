@@ -82,6 +82,7 @@ def parse_item(
     """One item of the batch answer; None when Meta did not process it (a `null` item)."""
     if item is None:
         return None
+    err: GraphError
     if not isinstance(item, Mapping):
         err = MalformedResponseError("a batch item was not an object")
         return BatchResult(request, None, None, err)

@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from urllib.parse import urlencode
 
 from .batch import BatchRequest
@@ -54,14 +55,15 @@ def _insights_url(account_id: str) -> str:
     return f"{account_id}/insights?{urlencode(params, safe=',')}"
 
 
-def _active_count(body: dict | None) -> int:
+def _active_count(body: dict[str, Any] | None) -> int:
     summary = (body or {}).get("summary")
-    if not isinstance(summary, dict) or not isinstance(summary.get("total_count"), int):
+    count = summary.get("total_count") if isinstance(summary, dict) else None
+    if not isinstance(count, int):
         raise MalformedResponseError("the ads listing had no summary.total_count")
-    return summary["total_count"]
+    return count
 
 
-def _spend(body: dict | None) -> tuple[Decimal, str]:
+def _spend(body: dict[str, Any] | None) -> tuple[Decimal, str]:
     data = (body or {}).get("data")
     if not isinstance(data, list):
         raise MalformedResponseError("the insights answer had no data list")
