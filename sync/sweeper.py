@@ -29,9 +29,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assets.models import AssetAccess, Grant, PushState
+from assets.tasks import grant_push_task, share_push_task
 from businesses.queueing import enqueue
 from sync.models import SyncRun
+from sync.run_task import business_sync_task
 from systemusers.models import SystemUser
+from systemusers.tasks import system_user_create_in_meta_task
 
 logger = logging.getLogger(__name__)
 
@@ -130,10 +133,6 @@ def stranded_count(now: datetime | None = None) -> int:
 
 def queue_sweep(*, now: datetime | None = None) -> SweepResult:
     """Send again every stranded task (see the module docstring)."""
-    from assets.tasks import grant_push_task, share_push_task
-    from sync.tasks import business_sync_task
-    from systemusers.tasks import system_user_create_in_meta_task
-
     now = now or timezone.now()
     result = SweepResult()
     with _sweep_lock() as got:
