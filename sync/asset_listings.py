@@ -65,7 +65,7 @@ class AccessListings:
         access_type = RELATION_ACCESS_TYPE[relation]
         listing = self.reads[(kind, access_type)]
         confirmed = ListingRead()
-        edge = ops.asset_edge(kind, relation)
+        edge = ops.ASSET_EDGES[(kind, relation)]
         # Owned and client edges list assets the business holds (requests are in pending_*);
         # only some client edges carry the business's permitted tasks on each asset.
         lists_tasks = ops.edge_lists_tasks(edge)

@@ -7,6 +7,7 @@ row changed in a listing has its per-asset edges read again in the same run (its
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -65,7 +66,7 @@ def assets_upsert(
                 )
             )
             continue
-        wanted = {
+        wanted: dict[str, Any] = {
             "name": node.name[:255] or asset.name,
             "owner_business_id": owner_pk if owner_meta else asset.owner_business_id,
             "owner_meta_id": owner_meta or asset.owner_meta_id,
@@ -171,7 +172,7 @@ def accesses_upsert(ctx: SyncContext, rows: list[AccessRow]) -> None:
                 )
             )
             continue
-        wanted = {
+        wanted: dict[str, Any] = {
             "access_type": access_type,
             "access_status": status,
             "request_meta_id": request_id,

@@ -28,10 +28,12 @@ Principal = tuple[str, int]
 
 
 class SyncContext:
+    # The business's Graph client, set by ``business_sync`` once it is open.
+    client: GraphClient
+
     def __init__(self, business: Business, run: SyncRun, *, full: bool) -> None:
         self.business = business
         self.run = run
-        self.client: GraphClient | None = None
         self.first_sync = business.last_synced_at is None
         self.section_errors: list[str] = []
         # What Meta no longer serves (a listing, a field, a per-asset edge): the run ends
@@ -86,21 +88,18 @@ class SyncContext:
         )
         run_claim_extend(self.business.pk)
 
-    def answered(self, result: Any, what: str) -> bool:
-        """Whether one asset's answer in a batch read is usable. A throttle or a dead token
-        stops the whole sync; any other error is recorded and that asset is left as it was."""
-        if not isinstance(result, GraphError):
-            return True
-        if isinstance(result, ThrottledError | TokenInvalidError):
-            raise result
-        refusal = ops.withdrawn_refusal(result)
+    def answer_failed(self, error: GraphError, what: str) -> None:
+        """One asset's answer in a batch read was an error: that asset is left as it was. A
+        throttle or a dead token stops the whole sync; any other error is recorded."""
+        if isinstance(error, ThrottledError | TokenInvalidError):
+            raise error
+        refusal = ops.withdrawn_refusal(error)
         if refusal is not None and refusal.name is not None:
             # A field or edge Meta no longer serves; a bare "unsupported request" on one asset
             # more likely means the asset is gone, which stays an error.
             self.warn_withdrawn(refusal.name)
-            return False
-        self.section_errors.append(f"{what}: {result.describe()}")
-        return False
+            return
+        self.section_errors.append(f"{what}: {error.describe()}")
 
     def removal_is_safe(self, removing: int, existing: int, what: str) -> bool:
         """Never more than SYNC_MAX_REMOVAL_SHARE of a listing's rows marked removed at once:
@@ -120,7 +119,7 @@ class SyncContext:
             people = BusinessUser.objects.filter(business=self.business, meta_id__isnull=False)
             system_users = SystemUser.objects.filter(business=self.business, meta_id__isnull=False)
             self._principals = {
-                **{meta: ("p", pk) for meta, pk in people.values_list("meta_id", "pk")},
-                **{meta: ("s", pk) for meta, pk in system_users.values_list("meta_id", "pk")},
+                **{str(meta): ("p", pk) for meta, pk in people.values_list("meta_id", "pk")},
+                **{str(meta): ("s", pk) for meta, pk in system_users.values_list("meta_id", "pk")},
             }
         return self._principals

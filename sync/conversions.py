@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assets.models import AssetKind
+from graph import GraphError
 from graph import operations as ops
 from graph.types import AssetNode
 from sync.asset_upserts import assets_upsert
@@ -23,7 +24,8 @@ def _custom_conversions_read(ctx: SyncContext) -> None:
         parent_of: dict[str, int] = {}
         answered: list[int] = []
         for account_meta, result in by_account.items():
-            if not ctx.answered(result, f"Custom conversions of {account_meta}"):
+            if isinstance(result, GraphError):
+                ctx.answer_failed(result, f"Custom conversions of {account_meta}")
                 ctx.edges.failed.add(pks[account_meta])
                 continue
             answered.append(pks[account_meta])

@@ -67,6 +67,7 @@ def edges_due_filter(*, business: Business, started_at: datetime) -> Q:
         ) or live.order_by("edges_read_at", "asset_id").values_list(
             "edges_read_at", "asset_id"
         ).last()
+        assert last is not None  # there are ``total`` rows
         read_at, asset_pk = last
         due |= Q(accesses__edges_read_at__lt=read_at) | Q(
             accesses__edges_read_at=read_at, pk__lte=asset_pk

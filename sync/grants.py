@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from assets.models import GRANTABLE_KINDS, Grant, PushState
 from businesses.models import BusinessUser
+from graph import GraphError
 from graph import operations as ops
+from graph.types import AssignedUserNode
 from sync.context import SyncContext
 from sync.models import DriftEvent
 from sync.writes import IN_CHUNK, in_chunks
@@ -61,7 +63,8 @@ class AssignedUsers:
             to_create: list[Grant] = []
             answered: list[int] = []
             for asset_meta, result in results.items():
-                if not self.ctx.answered(result, f"Assigned users of {asset_meta}"):
+                if isinstance(result, GraphError):
+                    self.ctx.answer_failed(result, f"Assigned users of {asset_meta}")
                     self.ctx.edges.failed.add(pks[asset_meta])
                     continue  # an asset whose answer failed keeps its grants untouched
                 answered.append(pks[asset_meta])
@@ -103,14 +106,20 @@ class AssignedUsers:
         self.changed, self.changed_keep_tasks, self.gone = [], [], []
 
     def _reconcile(
-        self, asset_pk, asset_meta, assigned, grants, people, system_users
+        self,
+        asset_pk: int,
+        asset_meta: str,
+        assigned: list[AssignedUserNode],
+        grants: list[Grant],
+        people: dict[str | None, int],
+        system_users: dict[str | None, int],
     ) -> list[Grant]:
-        by_principal = {}
-        for grant in grants:
-            key = ("p", grant.person_id) if grant.person_id else ("s", grant.system_user_id)
-            by_principal[key] = grant
+        by_principal: dict[tuple[str, int | None], Grant] = {}
+        for held in grants:
+            key = ("p", held.person_id) if held.person_id else ("s", held.system_user_id)
+            by_principal[key] = held
         seen = set()
-        to_create = []
+        to_create: list[Grant] = []
         now = timezone.now()
         for user in assigned:
             if user.id in people:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset, AssetGroup, AssetKind, Grant, PushState
+from graph import GraphError
 from graph import operations as ops
 from sync.context import SyncContext
 from sync.listings import pages
@@ -74,7 +75,8 @@ def asset_groups_sync(ctx: SyncContext) -> None:
     tasks_of: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}
     unanswered: set[str] = set()
     for result_user, result in ops.read_assigned_asset_groups(ctx.client, user_ids).items():
-        if not ctx.answered(result, f"Asset groups of {result_user}"):
+        if isinstance(result, GraphError):
+            ctx.answer_failed(result, f"Asset groups of {result_user}")
             unanswered.add(result_user)
             continue
         tasks_of[result_user] = {g.group_id: g.tasks_by_kind for g in result}
@@ -94,7 +96,7 @@ def _group_grants_sync(
     whose side did not answer keeps the grants recorded before."""
     principals = ctx.principals()
     members = list(group.assets.values_list("pk", "kind"))
-    wanted: dict[tuple[int, str, int], list[str]] = {}
+    wanted: dict[tuple[int, str, int | None], list[str]] = {}
     kept: set[tuple[str, int]] = {principals[u] for u in unanswered if u in principals}
     for user_id in users:
         key = principals.get(user_id)
@@ -128,12 +130,12 @@ def _group_grants_sync(
     ]
     changed = [g for key, g in existing.items() if key in wanted and g.applied_tasks != wanted[key]]
     for grant in changed:
-        key = (
+        grant_key = (
             grant.asset_id,
             "p" if grant.person_id else "s",
             grant.person_id or grant.system_user_id,
         )
-        grant.tasks = grant.applied_tasks = wanted[key]
+        grant.tasks = grant.applied_tasks = wanted[grant_key]
         grant.updated_at = now
     gone = [g.pk for key, g in existing.items() if key not in wanted and key[1:] not in kept]
     with transaction.atomic():

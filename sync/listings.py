@@ -91,7 +91,7 @@ class ListingReader:
 
     def listing_pages(
         self,
-        client: GraphClient | None,
+        client: GraphClient,
         edge: str,
         fallback: Callable[[], Iterator[Page[Any]]],
     ) -> Iterator[Page[Any]]:

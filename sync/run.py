@@ -47,7 +47,7 @@ def business_sync(
         run = SyncRun.objects.create(
             business=business,
             trigger=trigger,
-            requested_by=actor.user if actor else None,
+            requested_by_id=actor.user_id if actor else None,
         )
     else:
         run = SyncRun.objects.get(pk=run_id)

@@ -7,7 +7,7 @@ queued keep resolving."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.utils import timezone
 
 from businesses.actors import Actor
@@ -21,7 +21,7 @@ from sync.run import business_sync
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def business_sync_task(self, business_id: int, run_id: int | None = None) -> str:
+def business_sync_task(self: Task, business_id: int, run_id: int | None = None) -> str:
     run = business_sync(
         business_id=business_id,
         run_id=run_id,

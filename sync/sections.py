@@ -7,6 +7,7 @@ still run, and the run ends failed with each section's error."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from graph import (
     BadRequestError,
@@ -38,25 +39,21 @@ def sections_of(ctx: SyncContext) -> list[Section]:
     first pages, the asset listings and their sweep, then everything that needs the rows
     those wrote (people and system users before the grants that name them)."""
     accesses = AccessListings(ctx)
-    sections: list[Section] = [("business", lambda: business_node_sync(ctx))]
-    sections += [(f"owned {k}", lambda k=k: accesses.assets_sync(k, "owned")) for k in OWNED_KINDS]
-    sections += [
-        (f"client {k}", lambda k=k: accesses.assets_sync(k, "client")) for k in CLIENT_KINDS
-    ]
-    sections += [
-        (f"pending {k} {r}", lambda k=k, r=r: accesses.pending_sync(k, r)) for k, r in PENDING
-    ]
+    sections: list[Section] = [("business", partial(business_node_sync, ctx))]
+    sections += [(f"owned {k}", partial(accesses.assets_sync, k, "owned")) for k in OWNED_KINDS]
+    sections += [(f"client {k}", partial(accesses.assets_sync, k, "client")) for k in CLIENT_KINDS]
+    sections += [(f"pending {k} {r}", partial(accesses.pending_sync, k, r)) for k, r in PENDING]
     sections += [
         ("asset removals", accesses.sweep),
-        ("custom conversions", lambda: custom_conversions_sync(ctx)),
-        ("people", lambda: people_sync(ctx)),
-        ("invitations", lambda: invitations_sync(ctx)),
-        ("system users", lambda: system_users_sync(ctx)),
-        ("partners", lambda: partners_sync(ctx)),
-        ("asset groups", lambda: asset_groups_sync(ctx)),
-        ("app roles", lambda: app_roles_sync(ctx)),
-        ("assigned users", lambda: assigned_users_sync(ctx)),
-        ("partner shares", lambda: partner_shares_sync(ctx)),
+        ("custom conversions", partial(custom_conversions_sync, ctx)),
+        ("people", partial(people_sync, ctx)),
+        ("invitations", partial(invitations_sync, ctx)),
+        ("system users", partial(system_users_sync, ctx)),
+        ("partners", partial(partners_sync, ctx)),
+        ("asset groups", partial(asset_groups_sync, ctx)),
+        ("app roles", partial(app_roles_sync, ctx)),
+        ("assigned users", partial(assigned_users_sync, ctx)),
+        ("partner shares", partial(partner_shares_sync, ctx)),
     ]
     return sections
 

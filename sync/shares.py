@@ -11,6 +11,7 @@ from collections import defaultdict
 from django.utils import timezone
 
 from assets.models import SHAREABLE_KINDS, AssetAccess, PushState
+from graph import GraphError
 from graph import operations as ops
 from sync.context import SyncContext
 from sync.models import DriftEvent
@@ -34,7 +35,8 @@ def _partner_shares_read(ctx: SyncContext) -> None:
         rows_by_business: dict[int, list[ShareRow]] = defaultdict(list)
         answered: set[int] = set()
         for asset_meta, result in results.items():
-            if not ctx.answered(result, f"Partner shares of {asset_meta}"):
+            if isinstance(result, GraphError):
+                ctx.answer_failed(result, f"Partner shares of {asset_meta}")
                 ctx.edges.failed.add(pks[asset_meta])
                 continue
             answered.add(pks[asset_meta])

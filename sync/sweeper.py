@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assets.models import AssetAccess, Grant, PushState
@@ -75,7 +75,7 @@ def _sweep_lock() -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_KEY])
 
 
-def stranded_grants(now: datetime):
+def stranded_grants(now: datetime) -> QuerySet[Grant]:
     stuck = now - timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES)
     return Grant.objects.filter(
         Q(waiting_for_queue=True) | Q(updated_at__lt=stuck),
@@ -83,7 +83,7 @@ def stranded_grants(now: datetime):
     )
 
 
-def stranded_shares(now: datetime):
+def stranded_shares(now: datetime) -> QuerySet[AssetAccess]:
     stuck = now - timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES)
     return AssetAccess.objects.filter(
         Q(waiting_for_queue=True) | Q(updated_at__lt=stuck),
@@ -91,7 +91,7 @@ def stranded_shares(now: datetime):
     )
 
 
-def stranded_system_users(now: datetime):
+def stranded_system_users(now: datetime) -> QuerySet[SystemUser]:
     stuck = now - timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES)
     return SystemUser.objects.filter(
         Q(waiting_for_queue=True) | Q(updated_at__lt=stuck),
@@ -101,7 +101,7 @@ def stranded_system_users(now: datetime):
     )
 
 
-def stranded_sync_runs(now: datetime):
+def stranded_sync_runs(now: datetime) -> QuerySet[SyncRun]:
     stuck = now - timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES)
     return SyncRun.objects.filter(
         Q(waiting_for_queue=True)
@@ -111,7 +111,7 @@ def stranded_sync_runs(now: datetime):
     )
 
 
-def _mark_sent(row, now: datetime) -> None:
+def _mark_sent(row: models.Model, now: datetime) -> None:
     """Clear the mark, and restart the stuck clock so a row is not sent again every minute."""
     manager = type(row)._default_manager
     if isinstance(row, SyncRun):
