@@ -7,7 +7,7 @@ For each size a ``sandbox.scenarios.generated(assets=N, people=max(50, N/20), cl
 world is served by a ``SandboxServer`` in a child process (so the sync's time and memory are
 its own), the agency and its clients are registered and connected as an operator would, and
 every business is synced once into a scratch PostgreSQL database (``bench_sync``, created and
-dropped by this script), clients first and then the agency (as in tests/engine).
+dropped by this script), clients first and then the agency (as in tests/sync).
 
 Per sync it prints:
 - calls: Graph calls as Meta counts them (each batch item is one), from the sync's call ledger,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
 
 from businesses import scoping
 from businesses.admin_base import ReadOnlyAdmin, client_filter
@@ -35,7 +38,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
 class DriftEventAdmin(ReadOnlyAdmin):
     scope_path = "business"
 
-    def scope_queryset(self, qs, user):
+    def scope_queryset(self, qs: QuerySet[DriftEvent], user: Any) -> QuerySet[DriftEvent]:
         return scoping.scope_drift_events(qs, user)
 
     list_display = ("detected_at", "business", "kind", "summary")

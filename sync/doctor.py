@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from assets.models import GRANTABLE_KINDS, SHAREABLE_KINDS
+from assets.models import GRANTABLE_KINDS, SHAREABLE_KINDS, AssetKind
 from businesses.graph_access import connection_token, graph_config
 from businesses.models import Business, DeveloperApp
 from graph import GraphClient, GraphError
@@ -187,7 +187,7 @@ def _run(doctor: _Doctor, business_id: str) -> None:
         return None
 
     # Per-asset edges, one asset of each kind.
-    account = first.get(ops.asset_edge("ad_account", "owned") or "")
+    account = first.get(ops.asset_edge(AssetKind.AD_ACCOUNT, "owned") or "")
     if account:
         doctor.get(
             "customconversions",

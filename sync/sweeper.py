@@ -24,14 +24,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assets.models import AssetAccess, Grant, PushState
+from assets.tasks import grant_push_task, share_push_task
 from businesses.queueing import enqueue
 from sync.models import SyncRun
+from sync.run_task import business_sync_task
 from systemusers.models import SystemUser
+from systemusers.tasks import system_user_create_in_meta_task
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +75,7 @@ def _sweep_lock() -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_KEY])
 
 
-def stranded_grants(now: datetime):
+def stranded_grants(now: datetime) -> QuerySet[Grant]:
     stuck = now - timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES)
     return Grant.objects.filter(
         Q(waiting_for_queue=True) | Q(updated_at__lt=stuck),
@@ -80,7 +83,7 @@ def stranded_grants(now: datetime):
     )
 
 
-def stranded_shares(now: datetime):
+def stranded_shares(now: datetime) -> QuerySet[AssetAccess]:
     stuck = now - timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES)
     return AssetAccess.objects.filter(
         Q(waiting_for_queue=True) | Q(updated_at__lt=stuck),
@@ -88,7 +91,7 @@ def stranded_shares(now: datetime):
     )
 
 
-def stranded_system_users(now: datetime):
+def stranded_system_users(now: datetime) -> QuerySet[SystemUser]:
     stuck = now - timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES)
     return SystemUser.objects.filter(
         Q(waiting_for_queue=True) | Q(updated_at__lt=stuck),
@@ -98,7 +101,7 @@ def stranded_system_users(now: datetime):
     )
 
 
-def stranded_sync_runs(now: datetime):
+def stranded_sync_runs(now: datetime) -> QuerySet[SyncRun]:
     stuck = now - timedelta(minutes=settings.QUEUE_SWEEP_STUCK_MINUTES)
     return SyncRun.objects.filter(
         Q(waiting_for_queue=True)
@@ -108,7 +111,7 @@ def stranded_sync_runs(now: datetime):
     )
 
 
-def _mark_sent(row, now: datetime) -> None:
+def _mark_sent(row: models.Model, now: datetime) -> None:
     """Clear the mark, and restart the stuck clock so a row is not sent again every minute."""
     manager = type(row)._default_manager
     if isinstance(row, SyncRun):
@@ -130,10 +133,6 @@ def stranded_count(now: datetime | None = None) -> int:
 
 def queue_sweep(*, now: datetime | None = None) -> SweepResult:
     """Send again every stranded task (see the module docstring)."""
-    from assets.tasks import grant_push_task, share_push_task
-    from sync.tasks import business_sync_task
-    from systemusers.tasks import system_user_create_in_meta_task
-
     now = now or timezone.now()
     result = SweepResult()
     with _sweep_lock() as got:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from businesses.models import AccessLevel, Business
-from systemusers.models import SystemUser
+from systemusers.models import MAX_ADMIN_SLOTS, MAX_EMPLOYEE_SLOTS, SystemUser
 
 
 def access_level_of(business: Business) -> str:
@@ -19,6 +20,17 @@ def access_level_of(business: Business) -> str:
 
 def cap_for(access_level: str, role: str) -> int:
     return settings.META_SYSTEM_USER_CAPS[access_level][role]
+
+
+def slot_allocate(holders: Collection[SystemUser], *, access_level: str, role: str) -> int | None:
+    """The slot a new system user of ``role`` takes, given the rows holding that role's slots:
+    the lowest one free (Meta's maximum for the role bounds the numbers), or None when the
+    holders already fill the role's cap at this access level."""
+    if len(holders) >= cap_for(access_level, role):
+        return None
+    max_slot = MAX_ADMIN_SLOTS if role == SystemUser.Role.ADMIN else MAX_EMPLOYEE_SLOTS
+    taken = {su.slot for su in holders if su.slot is not None}
+    return next((slot for slot in range(1, max_slot + 1) if slot not in taken), None)
 
 
 def level_label(access_level: str) -> str:

@@ -19,8 +19,8 @@ from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from tests.engine.conftest import own_redis  # noqa: F401 (pytest fixture)
 from tests.factories import BusinessFactory
+from tests.sync.conftest import own_redis  # noqa: F401 (pytest fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db

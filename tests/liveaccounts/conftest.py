@@ -1,1 +1,1 @@
-from tests.engine.conftest import access_level, app, cast, no_sleep, sb, world  # noqa: F401 (fixtures)
+from tests.sync.conftest import access_level, app, cast, no_sleep, sb, world  # noqa: F401 (fixtures)

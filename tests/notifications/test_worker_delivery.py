@@ -13,9 +13,9 @@ from businesses.actors import Actor
 from notifications.models import Delivery, Event, EventKind, NotificationSetting
 from notifications.services import notification_setting_save
 from notifications.tasks import delivery_send_task
-from tests.engine.conftest import redis_broker  # noqa: F401 (fixture)
-from tests.engine.test_worker import Worker, wait_until
 from tests.factories import StaffFactory
+from tests.sync.conftest import redis_broker  # noqa: F401 (fixture)
+from tests.sync.test_worker import Worker, wait_until
 
 pytestmark = [
     pytest.mark.celery_worker,

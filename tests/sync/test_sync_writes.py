@@ -11,8 +11,9 @@ from businesses.connect import business_connect
 from sandbox.faults import FaultPlan
 from sandbox.scenarios import generated
 from sandbox.server import SandboxServer
-from sync.engine import business_sync, in_chunks, write_slices
 from sync.models import SyncRun
+from sync.run import business_sync
+from sync.writes import in_chunks, write_slices
 
 from .conftest import sync_all
 

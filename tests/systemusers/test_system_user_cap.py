@@ -1,5 +1,7 @@
 """The cap service under a burst: twelve operators create system users at once."""
 
+# ruff: noqa: F811 (the tests take the sync cast's fixtures, imported below, as parameters)
+
 from __future__ import annotations
 
 import threading
@@ -9,8 +11,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from sync.engine import business_sync
+from sync.run import business_sync
 from systemusers.models import SystemUser
+from tests.sync.conftest import app, cast, no_sleep, sb, world  # noqa: F401 (fixtures)
 
 ATTEMPTS = 12
 ADVANCED_EMPLOYEE_CAP = 10

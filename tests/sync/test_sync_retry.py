@@ -14,8 +14,8 @@ import time_machine
 from django.utils import timezone
 
 from businesses.models import Business, GraphCall
-from sync.engine import business_sync
 from sync.models import SyncRun
+from sync.run import business_sync
 
 
 def fail_every_read(sb) -> None:

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Grant, PushState
-from sync.engine import business_sync
 from sync.models import SyncRun
+from sync.run import business_sync
 
 from .conftest import sync_all
 

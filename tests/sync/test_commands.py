@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from businesses.models import GraphCall
-from sync.engine import business_sync
+from sync.run import business_sync
 
 REPO = Path(__file__).resolve().parents[2]
 UNKNOWN_BUSINESS = "999999999999999"

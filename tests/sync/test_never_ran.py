@@ -24,7 +24,7 @@ from businesses.actors import Actor
 from businesses.models import AccessToken, BusinessUser, DeveloperApp, GraphCall
 from graph import TransientError
 from portal.offboarding import offboard_person
-from sync.engine import business_sync
+from sync.run import business_sync
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
 from systemusers.push import (

@@ -5,8 +5,8 @@ rows are kept, and the run ends "succeeded with warnings"."""
 from __future__ import annotations
 
 from assets.models import AssetAccess
-from sync.engine import business_sync
 from sync.models import SyncRun
+from sync.run import business_sync
 
 from . import truth
 from .conftest import sync_all

@@ -16,7 +16,7 @@ from assets.models import Asset, AssetAccess, Grant, PushState
 from assets.services import grant_create, share_create
 from businesses.actors import Actor
 from businesses.models import AuditEvent, BusinessUser
-from sync.engine import business_sync
+from sync.run import business_sync
 from systemusers.models import SystemUser
 from systemusers.push import system_user_create_in_meta
 from systemusers.services import system_user_create, system_user_reserve

@@ -101,7 +101,7 @@ def test_after_an_outage_the_sweeper_sends_every_stranded_task_and_none_is_left(
     actor = Actor.command("test")
     own_redis.stop()
     started = time.monotonic()
-    from sync.engine import business_sync_request
+    from sync.services import business_sync_request
 
     business_sync_request(business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor)
     grant_create(asset=asset, tasks=["ADVERTISE"], person=person, actor=actor)
@@ -199,7 +199,7 @@ def test_a_run_and_a_creation_stuck_beyond_the_threshold_are_sent_again_once(
     own_redis, client_business, settings
 ):
     business, *_ = client_business
-    from sync.engine import business_sync_request
+    from sync.services import business_sync_request
 
     run = business_sync_request(
         business=business, trigger=SyncRun.Trigger.MANUAL, actor=Actor.command("test")
@@ -225,7 +225,8 @@ def test_a_run_and_a_creation_stuck_beyond_the_threshold_are_sent_again_once(
 def test_after_an_outage_a_worker_applies_the_swept_work_in_meta_and_nothing_is_stranded(
     cast, sb, no_sleep, own_redis, tmp_path
 ):
-    from sync.engine import business_sync, business_sync_request
+    from sync.run import business_sync
+    from sync.services import business_sync_request
     from sync.tasks import queue_sweep_task
 
     from .test_worker import Worker, wait_until

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from businesses.models import AppRole
-from sync.engine import business_sync
+from sync.run import business_sync
 
 
 def meta_roles(sb, app_id: str) -> set[tuple[str, str]]:

@@ -6,8 +6,8 @@ from assets.models import AssetAccess
 from businesses.actors import Actor
 from businesses.models import PartnerRelationship
 from businesses.partners import partnership_end
-from sync.engine import business_sync
-from tests.engine.conftest import sync_all
+from sync.run import business_sync
+from tests.sync.conftest import sync_all
 
 
 def test_ending_a_partnership_dissociates_the_client_in_meta_and_drops_its_shared_assets(

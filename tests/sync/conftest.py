@@ -22,8 +22,8 @@ from sandbox.faults import FaultPlan
 from sandbox.scenarios import demo
 from sandbox.server import SandboxServer
 from sandbox.world import World
-from sync.engine import business_sync
 from sync.models import SyncRun
+from sync.run import business_sync
 
 
 @dataclass

@@ -20,8 +20,8 @@ from django.db import close_old_connections, connection
 
 from businesses.actors import Actor
 from businesses.models import Business
-from sync.engine import business_sync_request
 from sync.models import SyncRun
+from sync.services import business_sync_request
 
 from . import truth
 from .conftest import BROKER

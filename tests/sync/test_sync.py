@@ -10,8 +10,8 @@ import time_machine
 
 from assets.models import Asset, AssetAccess, AssetGroup, Grant, PushState
 from businesses.models import AccessToken, Business, BusinessUser, PartnerRelationship
-from sync.engine import business_sync
 from sync.models import SyncRun
+from sync.run import business_sync
 from sync.tasks import business_sync_task
 from systemusers.models import SystemUser
 

@@ -1,5 +1,7 @@
 """Grant push against the sandbox: applied and read back, refused, retried, idempotent, revoked."""
 
+# ruff: noqa: F811 (the tests take the sync cast's fixtures, imported below, as parameters)
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +11,8 @@ from assets.push import RetryLater, grant_push
 from assets.services import grant_create, grant_request_removal
 from businesses.actors import Actor
 from businesses.models import BusinessUser
-from sync.engine import business_sync
+from sync.run import business_sync
+from tests.sync.conftest import access_level, app, cast, no_sleep, sb, world  # noqa: F401 (fixtures)
 
 STAFF = Actor.command("test")
 

@@ -23,7 +23,7 @@ from businesses.models import Business, BusinessUser, PartnerRelationship
 from graph.operations import ASSET_EDGES, GROUP_EDGES, edge_lists_tasks
 from sandbox.tasks import GROUP_TASK_PARAMS
 from sandbox.world import World
-from sync.engine import CLIENT_KINDS, OWNED_KINDS, PENDING
+from sync.asset_listings import CLIENT_KINDS, OWNED_KINDS, PENDING
 from systemusers.models import SystemUser
 
 # The per-kind task fields the sync reads from each person's asset groups
