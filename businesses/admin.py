@@ -423,7 +423,7 @@ class DeveloperAppAdmin(AuditedAdmin):
 
     def _set_level(self, request, queryset, level: str, action: str):
         from businesses.admin_base import confirm_action
-        from businesses.apps_service import (
+        from businesses.developer_apps import (
             access_level_change_effects,
             developer_app_set_access_level,
         )

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from businesses.actors import Actor
-from businesses.apps_service import developer_app_register
+from businesses.developer_apps import developer_app_register
 from businesses.models import AccessToken, Business
 from sandbox.server import SandboxServer
 from sync.models import SyncRun

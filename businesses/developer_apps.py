@@ -1,4 +1,4 @@
-"""Developer app registration (the app, its secret and its access level)."""
+"""Developer apps: registering one (the app, its secret) and recording its access level."""
 
 from __future__ import annotations
 
