@@ -17,11 +17,10 @@ from businesses.services import record_delete, record_save
 
 class ScopedAdminMixin:
     """Restrict every surface (changelist, change, delete, history, autocomplete, actions) to
-    the staff member's businesses. ``scope_path`` reaches the business from the row; for
-    assets set ``scope_assets_path`` instead."""
+    the staff member's businesses. ``scope_path`` reaches the business from the row; asset
+    rows use ``assets.admin_base.AssetScopedAdminMixin`` instead."""
 
     scope_path: str | None = None
-    scope_assets_path: str | None = None
     object_history_template = "admin/bm_object_history.html"
 
     def get_queryset(self, request) -> QuerySet:
@@ -29,8 +28,6 @@ class ScopedAdminMixin:
         return self.scope_queryset(qs, request.user)
 
     def scope_queryset(self, qs: QuerySet, user) -> QuerySet:
-        if self.scope_assets_path is not None:
-            return scoping.scope_assets(qs, user, self.scope_assets_path)
         if self.scope_path is not None:
             return scoping.scope(qs, user, self.scope_path)
         return qs
