@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -12,7 +12,10 @@ from django.utils import timezone
 from businesses import crypto
 from businesses.actors import Actor
 from businesses.audit import audit_record
-from businesses.models import AccessToken, Business, DeveloperApp, GraphCall
+from businesses.models import AccessToken, Business, DeveloperApp, GraphCall, StaffAssignment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Fields never written to the audit trail, whatever the model.
 _SECRET_FIELDS = frozenset({"ciphertext", "secret_ciphertext", "last4", "secret_last4"})
@@ -63,6 +66,22 @@ def record_delete(*, obj: models.Model, actor: Actor) -> None:
             summary=description,
         )
         obj.delete()
+
+
+def staff_assign(*, user: User, business: Business, actor: Actor) -> StaffAssignment:
+    """Let a staff member work on a business (they then see its rows). Assigning twice keeps the
+    one assignment and records nothing new."""
+    with transaction.atomic():
+        assignment, created = StaffAssignment.objects.get_or_create(user=user, business=business)
+        if created:
+            audit_record(
+                actor=actor,
+                action="staffassignment.create",
+                business=business,
+                target=assignment,
+                summary=f"Assigned {user.get_username()} to {business.name}.",
+            )
+    return assignment
 
 
 def validate_token_text(token: str) -> str:

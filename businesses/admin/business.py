@@ -17,7 +17,7 @@ from businesses import scoping
 from businesses.actors import Actor
 from businesses.admin_base import AuditedAdmin
 from businesses.connect import business_connect
-from businesses.models import AccessToken, Business, DeveloperApp, StaffAssignment
+from businesses.models import AccessToken, Business, DeveloperApp
 from businesses.services import validate_token_text
 
 
@@ -164,7 +164,7 @@ class BusinessAdmin(AuditedAdmin):
     @method_decorator(sensitive_post_parameters("token"))
     def connect_view(self, request):
         """Journey 1: connect a Business Manager with a token; the portal checks it with Meta,
-        stores it encrypted (``connected`` then runs)."""
+        stores it encrypted and assigns the staff member to it (``connected`` then runs)."""
         if not request.user.has_perm("businesses.add_business"):
             raise PermissionDenied
         form = ConnectBusinessForm(request.POST or None)
@@ -178,13 +178,12 @@ class BusinessAdmin(AuditedAdmin):
                     token=form.cleaned_data["token"],
                     is_agency=form.cleaned_data["is_agency"],
                     actor=actor,
+                    staff=request.user,
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                if not request.user.is_superuser:
-                    StaffAssignment.objects.get_or_create(user=request.user, business=business)
                 self.connected(request, business, actor)
                 return redirect("admin:businesses_business_change", business.pk)
         context = {
