@@ -20,13 +20,13 @@ from django.utils import timezone
 
 from approvals.models import ApprovalPolicy, ChangeRequest
 from assets.models import Asset, Grant, GrantMode
+from assets.partnerships import partnership_end
 from assets.services import grant_request_removal, grants_apply_preset
 from businesses import scoping
 from businesses.actors import Actor
 from businesses.approval_gate import Held, RiskyChange
 from businesses.audit import audit_record
 from businesses.models import AuditEvent, Business, BusinessUser, PartnerRelationship
-from businesses.partners import partnership_end
 from portal.offboarding import person_offboard
 from systemusers.models import SystemUser
 from systemusers.services import system_user_create

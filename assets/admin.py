@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.text import smart_split, unescape_string_literal
 
+from assets import admin_audit, admin_partnerships  # noqa: F401 (registers the kernel pages they extend)
+from assets.admin_base import AssetScopedAdminMixin
 from assets.models import (
     OFFLINE_EVENT_SET_NOTE,
     PIXEL_REMOVAL_EXPLANATION,
@@ -33,7 +35,6 @@ from businesses.actors import Actor
 from businesses.admin_base import (
     AuditedAdmin,
     ReadOnlyAdmin,
-    ScopedAdminMixin,
     client_filter,
     confirm_action,
 )
@@ -80,7 +81,7 @@ class AssetAccessInline(admin.TabularInline):
 
 
 @admin.register(Asset)
-class AssetAdmin(ReadOnlyAdmin):
+class AssetAdmin(AssetScopedAdminMixin, ReadOnlyAdmin):
     scope_assets_path = ""
     list_display = ("name", "kind", "meta_id", "owner_business", "last_seen_at", "removed_at")
     list_filter = (client_filter("owner_business"), "kind")
@@ -104,7 +105,7 @@ class AssetAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AssetAccess)
-class AssetAccessAdmin(ReadOnlyAdmin):
+class AssetAccessAdmin(AssetScopedAdminMixin, ReadOnlyAdmin):
     scope_assets_path = "asset"
     list_display = (
         "asset",
@@ -220,7 +221,7 @@ def grant_search_filter(term: str) -> Q:
 
 
 @admin.register(Grant)
-class GrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class GrantAdmin(AssetScopedAdminMixin, admin.ModelAdmin):
     form = GrantForm
     scope_assets_path = "asset"
     list_display = (

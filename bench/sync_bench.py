@@ -205,8 +205,8 @@ class Row:
 
 def connect_all(sandbox: Sandbox) -> list[Any]:
     from businesses.actors import Actor
-    from businesses.apps_service import developer_app_register
     from businesses.connect import business_connect
+    from businesses.developer_apps import developer_app_register
 
     creds = sandbox.world.credentials
     actor = Actor.command("sync_bench")

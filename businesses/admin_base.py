@@ -4,21 +4,23 @@ services so each change is validated and audited."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import Http404
+from django.template.response import TemplateResponse
 
 from businesses import scoping
 from businesses.actors import Actor
+from businesses.models import AuditEvent, Business
 from businesses.services import record_delete, record_save
 
 
 class ScopedAdminMixin:
     """Restrict every surface (changelist, change, delete, history, autocomplete, actions) to
-    the staff member's businesses. ``scope_path`` reaches the business from the row; for
-    assets set ``scope_assets_path`` instead."""
+    the staff member's businesses. ``scope_path`` reaches the business from the row; asset
+    rows use ``assets.admin_base.AssetScopedAdminMixin`` instead."""
 
     scope_path: str | None = None
-    scope_assets_path: str | None = None
     object_history_template = "admin/bm_object_history.html"
 
     def get_queryset(self, request) -> QuerySet:
@@ -26,15 +28,11 @@ class ScopedAdminMixin:
         return self.scope_queryset(qs, request.user)
 
     def scope_queryset(self, qs: QuerySet, user) -> QuerySet:
-        if self.scope_assets_path is not None:
-            return scoping.scope_assets(qs, user, self.scope_assets_path)
         if self.scope_path is not None:
             return scoping.scope(qs, user, self.scope_path)
         return qs
 
     def _require_visible(self, request, object_id) -> None:
-        from django.contrib.admin.utils import unquote
-
         if self.get_object(request, unquote(object_id)) is None:
             raise Http404(f"No {self.opts.verbose_name} with id {object_id!r} here.")
 
@@ -45,10 +43,6 @@ class ScopedAdminMixin:
 
     def history_view(self, request, object_id, extra_context=None):
         # Beside the admin's own log: every audited change, whoever made it (task, sync, command).
-        from django.contrib.admin.utils import unquote
-
-        from businesses.models import AuditEvent
-
         self._require_visible(request, object_id)
         events = AuditEvent.objects.filter(
             target_type=self.opts.label_lower, target_id=str(unquote(object_id))
@@ -82,7 +76,6 @@ def client_filter(path: str, *, by: str = "pk"):
     """A "By client" list filter offering only the staff member's businesses (a related-field
     filter would list every business). ``path`` reaches the business's ``by`` from the row;
     the business page links to its lists with ``?client=<pk>``."""
-    from businesses.models import Business
 
     class ClientFilter(admin.SimpleListFilter):
         title = "client"
@@ -110,8 +103,6 @@ def confirm_action(
     modeladmin, request, *, action: str, title: str, intro: str, objects, confirm_label: str
 ):
     """The confirmation page destructive actions go through (like delete_selected)."""
-    from django.template.response import TemplateResponse
-
     return TemplateResponse(
         request,
         "admin/bm_confirm_action.html",

@@ -1,6 +1,11 @@
-"""Connecting a Business Manager: check the token with Meta, then store it encrypted."""
+"""Connecting a Business Manager: check the token with Meta, then store it encrypted.
+
+The first sync is not requested here: the sync sits above the kernel, so whoever connects
+(the admin page, ``connect_business``) asks for it once this returns."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,10 +16,13 @@ from businesses.audit import audit_record
 from businesses.graph_access import business_client, graph_client
 from businesses.models import AccessToken, Business, DeveloperApp
 from businesses.models.base import meta_id_validator
-from businesses.services import token_store, validate_token_text
+from businesses.services import staff_assign, token_store, validate_token_text
 from graph import GraphError, NotFoundError, PermissionMissingError, TokenInfo
 from graph import operations as ops
 from graph.types import BusinessNode
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 _KINDS = {kind.value for kind in AccessToken.Kind}
 
@@ -94,13 +102,15 @@ def business_connect(
     actor: Actor,
     is_agency: bool = False,
     name: str | None = None,
+    staff: User | None = None,
 ) -> Business:
     """Check a token and the business it reaches, then keep both.
 
     1. debug_token: the token must be valid and belong to the app.
     2. Read the business node with the token: it must exist and be visible to it.
     3. In one transaction: create or update the Business, store the token encrypted as the
-       business's connection (replacing the previous one), and audit it."""
+       business's connection (replacing the previous one), assign ``staff`` (the member
+       connecting it, so they see it; superusers see everything and get none), and audit it."""
     business_meta_id = _validate_meta_id(business_meta_id)
     token = validate_token_text(token)
     info = token_inspect(token=token, app=app)
@@ -148,4 +158,6 @@ def business_connect(
             summary=f"{'Connected' if created else 'Reconnected'} {business}.",
             changes={"scopes": list(info.scopes)},
         )
+        if staff is not None and not staff.is_superuser:
+            staff_assign(user=staff, business=business, actor=actor)
     return business

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
+from businesses import crypto
 from businesses.actors import Actor
 from businesses.audit import audit_record
-from businesses.models import AccessToken, Business, DeveloperApp
+from businesses.models import AccessToken, Business, DeveloperApp, GraphCall, StaffAssignment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Fields never written to the audit trail, whatever the model.
 _SECRET_FIELDS = frozenset({"ciphertext", "secret_ciphertext", "last4", "secret_last4"})
@@ -62,6 +68,22 @@ def record_delete(*, obj: models.Model, actor: Actor) -> None:
         obj.delete()
 
 
+def staff_assign(*, user: User, business: Business, actor: Actor) -> StaffAssignment:
+    """Let a staff member work on a business (they then see its rows). Assigning twice keeps the
+    one assignment and records nothing new."""
+    with transaction.atomic():
+        assignment, created = StaffAssignment.objects.get_or_create(user=user, business=business)
+        if created:
+            audit_record(
+                actor=actor,
+                action="staffassignment.create",
+                business=business,
+                target=assignment,
+                summary=f"Assigned {user.get_username()} to {business.name}.",
+            )
+    return assignment
+
+
 def validate_token_text(token: str) -> str:
     token = (token or "").strip()
     if not token:
@@ -97,17 +119,20 @@ def token_store(
     actor: Actor,
     business: Business | None = None,
     app: DeveloperApp | None = None,
-    system_user=None,
+    system_user_id: int | None = None,
     purpose: str = AccessToken.Purpose.CONNECTION,
     meta_user_id: str = "",
     scopes: list[str] | None = None,
-    granular_scopes: list[dict] | None = None,
-    issued_at=None,
-    expires_at=None,
-    verified_at=None,
+    granular_scopes: list[dict[str, Any]] | None = None,
+    issued_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    verified_at: datetime | None = None,
 ) -> AccessToken:
     """Store a token encrypted. A new connection token for a business replaces the old one
-    (kept, inactive, until revoked) in the same transaction."""
+    (kept, inactive, until revoked) in the same transaction.
+
+    A system user's token names it by id: the kernel sits below the system-users app and
+    never imports its model."""
     token = validate_token_text(token)
     if kind not in AccessToken.Kind.values:
         raise ValidationError({"kind": f"Unknown token kind {kind!r}."})
@@ -121,7 +146,7 @@ def token_store(
             purpose=purpose,
             business=business,
             app=app,
-            system_user=system_user,
+            system_user_id=system_user_id,
             meta_user_id=meta_user_id,
             scopes=scopes or [],
             granular_scopes=granular_scopes or [],
@@ -143,8 +168,6 @@ def token_store(
 
 def secrets_rotate(*, actor: Actor, batch_size: int = 500) -> dict[str, int]:
     """Re-encrypt every secret under the first key, all or nothing."""
-    from businesses import crypto
-
     counts = {"tokens": 0, "app_secrets": 0}
     with transaction.atomic():
         for token in AccessToken.objects.only("pk", "ciphertext").iterator(chunk_size=batch_size):
@@ -168,12 +191,6 @@ def secrets_rotate(*, actor: Actor, batch_size: int = 500) -> dict[str, int]:
 def graph_calls_prune(*, keep_days: int, batch_size: int = 10_000) -> int:
     """Delete ledger rows older than ``keep_days`` in batches (short transactions, no long
     lock on a table every Graph call writes to). The eligibility rule needs 15 days."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from businesses.models import GraphCall
-
     cutoff = timezone.now() - timedelta(days=keep_days)
     deleted = 0
     while True:

@@ -8,25 +8,25 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from businesses.actors import Actor
+from businesses.eligibility import app_eligibility
+from businesses.models import DeveloperApp
+from businesses.services import graph_calls_prune
+from businesses.token_health import token_health_check_all
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="businesses.tasks.token_health_task", acks_late=True)
 def token_health_task() -> int:
-    from businesses.token_health import token_health_check_all
-
     return token_health_check_all(actor=Actor.task("token health"))
 
 
 @shared_task(name="businesses.tasks.eligibility_snapshot_task", acks_late=True)
 def eligibility_snapshot_task() -> list[str]:
     """Log each app's standing against the eligibility rule, so a lapse shows in the logs."""
-    from businesses.eligibility import app_eligibility
-    from businesses.models import DeveloperApp
-
     lines = []
     for app in DeveloperApp.objects.all():
         lines.append(f"{app}: {app_eligibility(app=app)}")
@@ -36,8 +36,4 @@ def eligibility_snapshot_task() -> list[str]:
 
 @shared_task(name="businesses.tasks.graph_calls_prune_task", acks_late=True)
 def graph_calls_prune_task() -> int:
-    from django.conf import settings
-
-    from businesses.services import graph_calls_prune
-
     return graph_calls_prune(keep_days=settings.GRAPH_CALL_RETENTION_DAYS)

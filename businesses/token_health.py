@@ -13,6 +13,7 @@ from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import graph_client
 from businesses.models import AccessToken
+from businesses.services import token_store
 from graph import GraphError, TransientError
 
 logger = logging.getLogger(__name__)
@@ -75,8 +76,6 @@ def token_refresh(*, token: AccessToken, actor: Actor) -> AccessToken:
     """Exchange a token that expires soon for a fresh 60-day one (an expired token cannot be
     refreshed, DOMAIN decision 10). The new token becomes the active one; the old one keeps
     working until its own expiry and is kept, inactive, for the record."""
-    from businesses.services import token_store
-
     app = token.app or (token.business.app if token.business_id else None)
     if app is None or not app.has_secret:
         return token
@@ -95,7 +94,7 @@ def token_refresh(*, token: AccessToken, actor: Actor) -> AccessToken:
             purpose=token.purpose,
             business=token.business,
             app=app,
-            system_user=token.system_user,
+            system_user_id=token.system_user_id,
             meta_user_id=token.meta_user_id,
             scopes=list(token.scopes),
             granular_scopes=list(token.granular_scopes),

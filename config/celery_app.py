@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from logging.config import dictConfig
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -16,10 +18,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 @setup_logging.connect
 def config_loggers(*args, **kwargs):
     # Celery must use Django's LOGGING, whose handlers carry the secret-redaction filter.
-    from logging.config import dictConfig
-
-    from django.conf import settings
-
     dictConfig(settings.LOGGING)
 
 

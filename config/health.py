@@ -24,6 +24,9 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_celery_beat.models import PeriodicTask
+
+from config.celery_app import app
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +45,6 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
-    from config.celery_app import app
-
     if app.conf.task_always_eager:
         return NOT_USED
     try:
@@ -56,10 +57,6 @@ def check_broker() -> str:
 
 
 def check_beat() -> str:
-    from django_celery_beat.models import PeriodicTask
-
-    from config.celery_app import app
-
     if app.conf.task_always_eager:
         return NOT_USED
     try:

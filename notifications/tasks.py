@@ -10,14 +10,16 @@ from notifications.models import Delivery
 from notifications.transports import TransientDeliveryError
 
 
-@shared_task(acks_late=True)
+@shared_task(name="notifications.tasks.events_detect_task", acks_late=True)
 def events_detect_task() -> int:
     from notifications.detect import events_detect
 
     return events_detect()
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None)
+@shared_task(
+    name="notifications.tasks.delivery_send_task", bind=True, acks_late=True, max_retries=None
+)
 def delivery_send_task(self, delivery_id: int) -> str:
     from notifications.services import delivery_send
 
@@ -34,7 +36,7 @@ def delivery_send_task(self, delivery_id: int) -> str:
     return delivery.state
 
 
-@shared_task(acks_late=True)
+@shared_task(name="notifications.tasks.digest_send_task", acks_late=True)
 def digest_send_task() -> int:
     from notifications.services import digest_send_due
 

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from assets.models import Grant, PushState
+from assets.scoping import scope_assets
 from assets.services import grant_request_removal
 from businesses import scoping
 from businesses.actors import Actor
@@ -55,7 +56,7 @@ def offboard_preview(*, email: str, user) -> list[OffboardingItem]:
     people = _people(email, user)
     live = Grant.objects.filter(person__in=people).exclude(push_state=PushState.REMOVED)
     grants = (
-        scoping.scope_assets(live, user, "asset")
+        scope_assets(live, user, "asset")
         .select_related("asset", "business")
         .order_by("business__name", "asset__name")
     )
@@ -63,7 +64,7 @@ def offboard_preview(*, email: str, user) -> list[OffboardingItem]:
     for grant in grants:
         by_person[grant.person_id].grants.append(grant)
     hidden = (
-        live.exclude(pk__in=scoping.scope_assets(live, user, "asset").values("pk"))
+        live.exclude(pk__in=scope_assets(live, user, "asset").values("pk"))
         .values("person_id")
         .annotate(n=Count("pk"))
     )

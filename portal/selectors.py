@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assets.models import Asset, AssetAccess, Grant, PushState
+from assets.scoping import scope_assets, scope_drift_events
 from assets.selectors import task_labels
 from businesses import scoping
 from businesses.models import AccessToken, AppRole, Business, BusinessUser
@@ -59,7 +60,7 @@ def granted_asset_counts(business_ids: list[int], user) -> dict[int, int]:
     business."""
     if not business_ids:
         return {}
-    live_grants = scoping.scope_assets(
+    live_grants = scope_assets(
         Grant.objects.filter(removed_at__isnull=True).exclude(push_state=PushState.REMOVED),
         user,
         "asset",
@@ -81,12 +82,12 @@ def readiness_annotated(
     through the staff member's scope: the agency's shares and grants reach every client.
     ``with_granted_count=False`` leaves out the granted asset count (see
     ``granted_asset_counts``)."""
-    live_grants = scoping.scope_assets(
+    live_grants = scope_assets(
         Grant.objects.filter(removed_at__isnull=True).exclude(push_state=PushState.REMOVED),
         user,
         "asset",
     )
-    accesses = scoping.scope_assets(AssetAccess.objects.all(), user, "asset")
+    accesses = scope_assets(AssetAccess.objects.all(), user, "asset")
     return qs.annotate(
         # Meta's app roles carry app-scoped user ids, which never match the business-scoped
         # ids of people: a role linked to a person (by staff) counts, and so does any role on
@@ -151,12 +152,12 @@ def home_rows(user, *, offset: int = 0, limit: int | None = None) -> list[HomeRo
         .annotate(
             latest_run_id=Subquery(latest_run.values("pk")[:1]),
             drift_count=_count(
-                scoping.scope_drift_events(DriftEvent.objects.all(), user).filter(
+                scope_drift_events(DriftEvent.objects.all(), user).filter(
                     business_id=OuterRef("pk"), detected_at__gte=since
                 )
             ),
             failed_grants=_count(
-                scoping.scope_assets(
+                scope_assets(
                     Grant.objects.filter(push_state=PushState.FAILED), user, "asset"
                 ).filter(Q(business_id=OuterRef("pk")) | Q(asset__owner_business_id=OuterRef("pk")))
             ),
@@ -361,7 +362,7 @@ def access_report(
     if asset_id.isdigit():
         candidates.append(f"act_{asset_id}")
     asset = (
-        scoping.scope_assets(Asset.objects.filter(meta_id__in=candidates), user)
+        scope_assets(Asset.objects.filter(meta_id__in=candidates), user)
         .select_related("owner_business")
         .prefetch_related(
             Prefetch(
@@ -471,7 +472,7 @@ def _live_grants(user) -> QuerySet[Grant]:
     """Live grants on the assets the staff member sees: a person or system user of a business
     they manage (the agency, say) can hold tasks in clients they do not manage."""
     return (
-        scoping.scope_assets(Grant.objects.exclude(push_state=PushState.REMOVED), user, "asset")
+        scope_assets(Grant.objects.exclude(push_state=PushState.REMOVED), user, "asset")
         .select_related("asset", "business", "person", "system_user", "asset_group")
         .order_by("asset__name")
     )
@@ -488,7 +489,7 @@ def search(user, q: str, *, page: int = 1) -> dict[str, list]:
     end = start + SEARCH_LIMIT + 1  # one more than shown: is there a next page?
     ids = [q] + ([f"act_{q}"] if q.isdigit() else [])
     assets = list(
-        scoping.scope_assets(Asset.objects.all(), user)
+        scope_assets(Asset.objects.all(), user)
         .filter(Q(meta_id__in=ids) | Q(name__icontains=q))
         .select_related("owner_business")
         .prefetch_related(Prefetch("grants", queryset=_live_grants(user), to_attr="live"))
@@ -522,7 +523,7 @@ def search(user, q: str, *, page: int = 1) -> dict[str, list]:
 
 def access_report_grants(user, business: Business | None) -> QuerySet[Grant]:
     """Who holds what: live grants on the assets the staff member sees (of one client, or all)."""
-    qs = scoping.scope_assets(
+    qs = scope_assets(
         Grant.objects.exclude(push_state=PushState.REMOVED), user, "asset"
     ).select_related("asset", "person", "system_user")
     if business is not None:

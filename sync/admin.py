@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 
-from businesses import scoping
+from assets.scoping import scope_drift_events
 from businesses.admin_base import ReadOnlyAdmin, client_filter
+from sync import admin_business  # noqa: F401 (registers the Business page with its sync parts)
 from sync.models import DriftEvent, SyncRun
 
 
@@ -39,7 +40,7 @@ class DriftEventAdmin(ReadOnlyAdmin):
     scope_path = "business"
 
     def scope_queryset(self, qs: QuerySet[DriftEvent], user: Any) -> QuerySet[DriftEvent]:
-        return scoping.scope_drift_events(qs, user)
+        return scope_drift_events(qs, user)
 
     list_display = ("detected_at", "business", "kind", "summary")
     list_filter = (client_filter("business"), "kind")

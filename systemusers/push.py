@@ -146,7 +146,7 @@ def system_user_issue_token(
         purpose=AccessToken.Purpose.SYSTEM_USER,
         business=business,
         app=app,
-        system_user=system_user,
+        system_user_id=system_user.pk,
         meta_user_id=system_user.meta_id or "",
         scopes=list(scopes),
         issued_at=timezone.now(),

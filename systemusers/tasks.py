@@ -7,7 +7,12 @@ import time
 from celery import shared_task
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5)
+@shared_task(
+    name="systemusers.tasks.system_user_create_in_meta_task",
+    bind=True,
+    acks_late=True,
+    max_retries=5,
+)
 def system_user_create_in_meta_task(self, system_user_id: int) -> None:
     from assets.push import log_push
     from businesses.actors import Actor

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 import pytest
 
 from businesses.actors import Actor
-from businesses.apps_service import developer_app_register
 from businesses.connect import business_connect
+from businesses.developer_apps import developer_app_register
 from businesses.models import Business
 from sandbox.server import SandboxServer
 from sync.engine import business_sync

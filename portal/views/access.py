@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from assets.models import GRANTABLE_KINDS, Asset, AssetKind, Grant, GrantMode, PushState, TaskPreset
+from assets.scoping import scope_assets
 from assets.selectors import held_tasks, task_labels
 from assets.services import grants_apply_preset, grants_preview_preset
 from businesses import scoping
@@ -72,7 +73,7 @@ def assignable_holders(businesses: list[Business]) -> list[tuple[str, list[tuple
 
 def assignable_assets(business: Business, user) -> QuerySet[Asset]:
     """The client's assets Meta grants tasks on: owned by it or shared with it, confirmed."""
-    return scoping.scope_assets(
+    return scope_assets(
         Asset.objects.filter(
             kind__in=GRANTABLE_KINDS,
             removed_at__isnull=True,

@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from assets.models import Asset
-from businesses import scoping
+from assets.scoping import scope_assets
 from businesses.actors import Actor
 from businesses.models import AuditEvent, Business
 from businesses.selectors import business_or_404, visible_businesses
@@ -53,7 +53,7 @@ def drift_rows(events: list[DriftEvent], user) -> list[DriftRow]:
             ids.add(str(event.details["asset"]))
         if isinstance(event.details.get("asset_pk"), int):
             pks.add(event.details["asset_pk"])
-    assets = scoping.scope_assets(Asset.objects.all(), user)
+    assets = scope_assets(Asset.objects.all(), user)
     by_meta = {a.meta_id: a for a in assets.filter(meta_id__in=ids)} if ids else {}
     by_pk = {a.pk: a for a in assets.filter(pk__in=pks)} if pks else {}
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from assets.models import PushState
-from businesses import scoping
+from assets.scoping import scope_audit_events
 from businesses.models import AuditEvent
 from businesses.selectors import business_or_404, visible_businesses
 from core.pages import render_page
@@ -110,7 +110,7 @@ def access_csv(request: HttpRequest, business_id: int) -> StreamingHttpResponse:
 
 def audit_csv(request: HttpRequest, business_id: int) -> StreamingHttpResponse:
     business = business_or_404(request, business_id)
-    events = scoping.scope_audit_events(
+    events = scope_audit_events(
         AuditEvent.objects.filter(business=business), request.user
     ).order_by("-at", "-pk")
     rows = (

@@ -6,10 +6,13 @@ import pytest
 from django.urls import reverse
 
 from businesses.actors import Actor
-from businesses.apps_service import developer_app_register
-from businesses.models import AccessToken, Business
+from businesses.connect import business_connect
+from businesses.developer_apps import developer_app_register
+from businesses.models import AccessToken, AuditEvent, Business, StaffAssignment
 from sandbox.server import SandboxServer
 from sync.models import SyncRun
+from tests.conftest import ACCOUNT_MANAGER
+from tests.factories import StaffFactory
 
 
 @pytest.fixture
@@ -88,8 +91,6 @@ def test_a_business_id_with_letters_is_refused_before_meta_is_asked(
 def test_the_business_page_shows_the_token_masked_and_the_cap_meter(
     client, admin_user, sandbox, app
 ):
-    from businesses.connect import business_connect
-
     creds = sandbox.credentials
     business = business_connect(
         business_meta_id=creds["agency_business_id"],
@@ -104,3 +105,57 @@ def test_the_business_page_shows_the_token_masked_and_the_cap_meter(
     assert "…" + creds["admin_system_user_token"][-4:] in body
     assert creds["admin_system_user_token"] not in body
     assert "system users 0 of 1, admin 0 of 1 — Limited (formerly Standard) access" in body
+
+
+def test_a_staff_member_who_connects_a_business_is_assigned_to_it_with_an_audit_row(
+    client, sandbox, app
+):
+    creds = sandbox.credentials
+    carol = StaffFactory(username="carol", group=ACCOUNT_MANAGER)
+    client.force_login(carol)
+    response = _connect(
+        client,
+        business_meta_id=creds["agency_business_id"],
+        app=app.pk,
+        token=creds["admin_system_user_token"],
+    )
+    assert response.status_code == 302
+    business = Business.objects.get(meta_id=creds["agency_business_id"])
+    assignment = StaffAssignment.objects.get(user=carol, business=business)
+    event = AuditEvent.objects.get(action="staffassignment.create")
+    assert (event.target_type, event.target_id) == (
+        "businesses.staffassignment",
+        str(assignment.pk),
+    )
+    assert (event.business, event.actor) == (business, carol)
+
+
+def test_a_superuser_who_connects_a_business_is_not_assigned_to_it(
+    client, admin_user, sandbox, app
+):
+    creds = sandbox.credentials
+    client.force_login(admin_user)
+    _connect(
+        client,
+        business_meta_id=creds["agency_business_id"],
+        app=app.pk,
+        token=creds["admin_system_user_token"],
+    )
+    assert Business.objects.filter(meta_id=creds["agency_business_id"]).exists()
+    assert not StaffAssignment.objects.exists()
+    assert not AuditEvent.objects.filter(action="staffassignment.create").exists()
+
+
+def test_reconnecting_keeps_the_one_assignment_and_audits_it_once(sandbox, app):
+    creds = sandbox.credentials
+    carol = StaffFactory(username="carol", group=ACCOUNT_MANAGER)
+    for _ in range(2):
+        business_connect(
+            business_meta_id=creds["agency_business_id"],
+            app=app,
+            token=creds["admin_system_user_token"],
+            actor=Actor.staff(carol),
+            staff=carol,
+        )
+    assert StaffAssignment.objects.filter(user=carol).count() == 1
+    assert AuditEvent.objects.filter(action="staffassignment.create").count() == 1

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from businesses.actors import Actor
-from businesses.apps_service import developer_app_register
 from businesses.connect import business_connect
+from businesses.developer_apps import developer_app_register
 from businesses.models import AccessToken
 from businesses.token_health import token_health_check, token_health_check_all
 from sandbox.server import SandboxServer

@@ -15,8 +15,8 @@ import pytest
 import redis
 
 from businesses.actors import Actor
-from businesses.apps_service import developer_app_register
 from businesses.connect import business_connect
+from businesses.developer_apps import developer_app_register
 from businesses.models import Business, DeveloperApp
 from sandbox.faults import FaultPlan
 from sandbox.scenarios import demo

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from assets.models import AssetAccess
+from assets.partnerships import partnership_end
 from businesses.actors import Actor
 from businesses.models import PartnerRelationship
-from businesses.partners import partnership_end
 from sync.run import business_sync
 from tests.sync.conftest import sync_all
 

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from businesses.actors import Actor
-from businesses.apps_service import developer_app_register
 from businesses.connect import business_connect
+from businesses.developer_apps import developer_app_register
 from sandbox.faults import FaultPlan
 from sandbox.scenarios import generated
 from sandbox.server import SandboxServer

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from businesses.actors import Actor
-from businesses.apps_service import developer_app_register
+from businesses.developer_apps import developer_app_register
 from core.commands import OperatorCommand
 
 

@@ -1,4 +1,6 @@
-"""Partner relationships: ending one in Meta (the agency dissociates the client)."""
+"""Ending a partner relationship in Meta (the agency dissociates the client), and what that ends
+here: the agency's shares of the client's assets and its grants on them. It lives in the assets
+app because it writes shares and grants; the relationship itself is the kernel's."""
 
 from __future__ import annotations
 

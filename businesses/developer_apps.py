@@ -1,7 +1,8 @@
-"""Developer app registration (the app, its secret and its access level)."""
+"""Developer apps: registering one (the app, its secret) and recording its access level."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -63,8 +64,6 @@ def developer_app_register(
 def access_level_change_effects(*, app: DeveloperApp, access_level: str) -> list[str]:
     """What changing the app's recorded access level changes in the portal, in words: the
     system-user caps of every business using the app. Meta decides the real level."""
-    from django.conf import settings
-
     caps = settings.META_SYSTEM_USER_CAPS
     before, after = caps[app.access_level], caps[access_level]
     old, new = AccessLevel(app.access_level).label, AccessLevel(access_level).label

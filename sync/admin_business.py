@@ -1,0 +1,59 @@
+"""The Business page as staff use it: the kernel's page (``businesses/admin/business.py``) plus
+what only apps above the kernel know — "Sync now", "Full re-read", the first sync after
+connecting, and the system-user cap meter. It lives in sync, the lowest app that sees both the
+sync and the system users, and registers the page again with these parts."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from businesses.actors import Actor
+from businesses.admin.business import BusinessAdmin
+from businesses.models import Business
+from sync.engine import business_sync_request
+from sync.models import SyncRun
+from systemusers.caps import cap_meter
+
+
+class BusinessSyncAdmin(BusinessAdmin):
+    actions = ("sync_now", "sync_full_now")
+    readonly_fields = (*BusinessAdmin.readonly_fields, "cap_meter")
+    fieldsets = tuple(
+        ("Connection and caps", {"fields": ("connection", "cap_meter")})
+        if title == "Connection"
+        else (title, options)
+        for title, options in BusinessAdmin.fieldsets
+    )
+
+    @admin.display(description="system-user cap")
+    def cap_meter(self, obj: Business) -> str:
+        meter = cap_meter(obj)
+        retired = f" (including {meter.retired_counted} retired)" if meter.retired_counted else ""
+        return f"{meter}{retired}"
+
+    def connected(self, request, business: Business, actor: Actor) -> None:
+        business_sync_request(business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor)
+        messages.success(request, f"Connected {business}. The first sync is running.")
+
+    @admin.action(description="Sync selected businesses now", permissions=("change",))
+    def sync_now(self, request, queryset):
+        actor = Actor.staff(request.user)
+        for business in queryset:
+            business_sync_request(business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor)
+        messages.success(request, f"Queued a sync of {queryset.count()} business(es).")
+
+    @admin.action(
+        description="Full re-read of selected businesses (every asset's people and shares)",
+        permissions=("change",),
+    )
+    def sync_full_now(self, request, queryset):
+        actor = Actor.staff(request.user)
+        for business in queryset:
+            business_sync_request(
+                business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor, full=True
+            )
+        messages.success(request, f"Queued a full re-read of {queryset.count()} business(es).")
+
+
+admin.site.unregister(Business)
+admin.site.register(Business, BusinessSyncAdmin)
