@@ -168,9 +168,7 @@ def measure(made: dict, repeat: int) -> list[str]:
         return len(selectors.home_rows(user))
 
     def home_counts_now():
-        qs = selectors.readiness_annotated(
-            visible_businesses(user), user, with_granted_count=False
-        )
+        qs = selectors.readiness_annotated(visible_businesses(user), user, with_granted_count=False)
         ids = [b.pk for b in qs]
         return selectors.granted_asset_counts(ids, user)
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from . import errors
 from .context import Ctx
-from .world import ASSET_KINDS, World
+from .entities import ASSET_KINDS
+from .world import World
 
 
 def business_of(world: World, obj: Any, kind: str) -> str | None:

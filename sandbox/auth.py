@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from . import errors
 from .context import Ctx
-from .world import Token, appsecret_proof
+from .entities import Token, appsecret_proof
 
 
 def _fmt(ts: float) -> str:

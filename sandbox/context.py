@@ -16,7 +16,8 @@ from . import errors
 from .fields import FieldSpec, parse
 
 if TYPE_CHECKING:
-    from .world import Token, World
+    from .entities import Token
+    from .world import World
 
 VERSION_RE = re.compile(r"^v\d+\.\d+$")
 # Params whose values are secrets: never logged, never echoed except in paging URLs (like Meta).

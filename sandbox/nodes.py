@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .world import (
+from .entities import (
     Asset,
     AssetGroup,
     Business,
@@ -17,9 +17,9 @@ from .world import (
     Invitation,
     Person,
     SystemUser,
-    World,
     meta_time,
 )
+from .world import World
 
 # Fields returned when the call names none. GUESS where Meta's defaults are not documented:
 # Marketing API objects return only ``id`` ("fields other than id must be requested

@@ -16,11 +16,11 @@ from typing import Any, overload
 
 from . import access, errors
 from .context import Ctx
+from .entities import NODE_TYPES
 from .fields import FieldSpec, serialize
 from .nodes import DEFAULT_FIELDS, KNOWN_FIELDS
 from .registry import EDGES, NODE_READERS
 from .schema import validate as schema_check
-from .world import NODE_TYPES
 
 PAGING_PARAMS = ("after", "before", "limit")
 

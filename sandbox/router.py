@@ -10,10 +10,10 @@ from . import access, errors, render
 from . import routes as _routes  # noqa: F401  (fills the registry)
 from .auth import authenticate, verify_proof  # noqa: F401  (re-exported)
 from .context import Ctx
+from .entities import NODE_TYPES
 from .errors import GraphError
 from .registry import EDGES, NODE_WRITERS, TOP_LEVEL
 from .schema import validate
-from .world import NODE_TYPES
 
 
 @dataclass

@@ -20,8 +20,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from .entities import Asset, Business
 from .routes import insights
-from .world import Asset, Business, World
+from .world import World
 
 DEMO_APP_SECRET = "6e6f72746877696e642d64656d6f2121"
 SU_SCOPES = [

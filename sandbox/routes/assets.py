@@ -7,9 +7,9 @@ from typing import Any
 from .. import errors
 from .. import tasks as task_rules
 from ..context import Ctx
+from ..entities import ASSET_KINDS, Asset, AssetGroup, meta_time
 from ..nodes import asset_row, assignee_row, business_row, group_row
 from ..registry import edge, node_reader, node_writer
-from ..world import ASSET_KINDS, Asset, AssetGroup, meta_time
 from .common import SUCCESS, asset_rows, business_param, require_member, viewer_business
 
 # Kinds with an assigned_users edge; pixels have GET/POST only (SDK has no DELETE since 2020).

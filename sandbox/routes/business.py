@@ -6,9 +6,9 @@ from typing import Any
 
 from .. import access, errors
 from ..context import Ctx
+from ..entities import Asset, Business
 from ..nodes import business_row, group_row, ref
 from ..registry import edge, node_reader, node_writer
-from ..world import Asset, Business
 from .common import SUCCESS, asset_rows, business_param, require_member
 
 # edge -> asset kind, for owned_* / client_* list edges (SDK adobjects/business.py `endpoint=`

@@ -7,9 +7,9 @@ from typing import Any
 
 from .. import errors
 from ..context import Ctx
+from ..entities import Asset, Business
 from ..nodes import asset_row
 from ..render import LazyRows
-from ..world import Asset, Business
 
 SUCCESS = {"success": True}
 

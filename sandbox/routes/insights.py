@@ -18,8 +18,9 @@ from typing import Any
 
 from .. import errors
 from ..context import Ctx
+from ..entities import Asset
 from ..registry import edge
-from ..world import Asset, World
+from ..world import World
 
 # Ad.EffectiveStatus (adobjects/ad.py).
 EFFECTIVE_STATUSES = frozenset(

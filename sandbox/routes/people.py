@@ -7,6 +7,7 @@ from typing import Any
 from .. import access, errors
 from ..auth import verify_proof
 from ..context import Ctx
+from ..entities import Business, BusinessUser, Invitation, Person, SystemUser
 from ..nodes import (
     asset_row,
     business_user_row,
@@ -16,7 +17,6 @@ from ..nodes import (
     system_user_row,
 )
 from ..registry import edge, node_reader, node_writer
-from ..world import Business, BusinessUser, Invitation, Person, SystemUser
 from .common import BUSINESS_ROLES, SUCCESS, validate_role
 
 # Scopes a system user token may carry (DOMAIN §3.5 doc list, abridged to the marketing ones

@@ -8,10 +8,10 @@ from typing import Any
 from .. import errors
 from ..auth import authenticate
 from ..context import Ctx
+from ..entities import Asset, Person, SystemUser, Token
 from ..errors import GraphError
 from ..nodes import asset_row, business_row
 from ..registry import edge, top_level
-from ..world import Asset, Person, SystemUser, Token
 
 LONG_LIVED = 60 * 24 * 3600
 # GUESS: Meta's short-lived user tokens last "hours (~1-2 h)" (DOMAIN §5.2).

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from sandbox.world import appsecret_proof
+from sandbox.entities import appsecret_proof
 
 
 class Graph:

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from sandbox.entities import ASSET_KINDS
 from sandbox.scenarios import demo, generated
 from sandbox.server import SandboxServer
-from sandbox.world import ASSET_KINDS
 
 
 def test_generated_worlds_have_the_requested_sizes():
