@@ -13,6 +13,7 @@ from .context import Ctx
 from .entities import NODE_TYPES
 from .errors import GraphError
 from .registry import EDGES, NODE_WRITERS, TOP_LEVEL
+from .routes import batch as batch_route
 from .schema import validate
 
 
@@ -148,3 +149,6 @@ def dispatch(ctx: Ctx) -> Result:
     tier = world.tier_for(ctx.app_id)
     headers = world.usage.headers(ctx.usage_business_id, ctx.app_id, tier)
     return Result(status, body, headers)
+
+
+batch_route.use_dispatcher(dispatch)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from .demo_clients import CLIENTS, demo_client_assets, demo_people
 from .entities import Asset, Business
 from .routes import insights
 from .world import World
@@ -124,88 +125,6 @@ def _flat(credentials: dict[str, Any]) -> dict[str, Any]:
 
 # --- demo ------------------------------------------------------------------------------------
 
-CLIENTS = [
-    # name, verification, two_factor_type, 2FA enforced, slug
-    ("Acme Outdoor Co.", "verified", "none", False, "acme"),
-    ("Blue Harbor Foods", "not_verified", "admin_required", False, "blueharbor"),
-    ("Cedar & Pine Dental", "verified", "all_required", True, "cedarpine"),
-]
-PEOPLE = {
-    "acme": [
-        ("Olivia Park", "ADMIN"),
-        ("Marcus Lee", "ADMIN"),
-        ("Priya Shah", "EMPLOYEE"),
-        ("Tom Becker", "EMPLOYEE"),
-    ],
-    "blueharbor": [("Hannah Cole", "ADMIN"), ("Diego Ruiz", "EMPLOYEE"), ("Grace Kim", "EMPLOYEE")],
-    "cedarpine": [("Samuel Ortiz", "ADMIN"), ("Nora Blake", "EMPLOYEE")],
-    "deltaridge": [("Iris Novak", "ADMIN"), ("Leo Grant", "EMPLOYEE")],
-    "agency": [
-        ("Alice Morgan", "ADMIN"),
-        ("Ben Carter", "ADMIN"),
-        ("Chloe Diaz", "EMPLOYEE"),
-        ("Daniel Wu", "EMPLOYEE"),
-        ("Emma Fischer", "EMPLOYEE"),
-    ],
-}
-
-
-def _people(world: World, business: Business, slug: str, domain: str) -> list[str]:
-    ids = []
-    for name, role in PEOPLE[slug]:
-        email = ".".join(name.lower().split()) + "@" + domain
-        ids.append(world.add_business_user(business.id, name, role, email).id)
-    return ids
-
-
-def _client_assets(world: World, client: Business, short: str) -> dict[str, list[Asset]]:
-    made: dict[str, list[Asset]] = {}
-    markets = ["US", "CA", "UK", "DE", "FR", "AU"]
-    made["ad_account"] = [
-        world.add_asset("ad_account", client.id, f"{short} - {m} Prospecting") for m in markets
-    ]
-    made["page"] = [
-        world.add_asset("page", client.id, f"{short}{suffix}", category=cat)
-        for suffix, cat in (
-            ("", "Brand"),
-            (" Careers", "Company"),
-            (" Support", "Company"),
-            (" Deals", "Shopping & Retail"),
-        )
-    ]
-    made["pixel"] = [
-        world.add_asset("pixel", client.id, f"{short} {site} Pixel")
-        for site in ("Website", "Shop", "Blog")
-    ]
-    made["catalog"] = [
-        world.add_asset("catalog", client.id, f"{short} {c} Catalog") for c in ("Main", "Seasonal")
-    ]
-    made["instagram_account"] = [
-        world.add_asset(
-            "instagram_account",
-            client.id,
-            f"{short} IG {i}",
-            username=short.lower().replace(" ", "").replace("&", "and") + s,
-        )
-        for i, s in ((1, ""), (2, "_deals"))
-    ]
-    # Offline (in-store) events go to a dataset, i.e. a pixel, since the Offline Conversions
-    # API was discontinued (SDK v20 dropped Business.offline_conversion_data_sets).
-    made["pixel"].append(world.add_asset("pixel", client.id, f"{short} Stores (offline events)"))
-    made["app"] = [world.add_app(client.id, f"{short} Shop App", "standard")]
-    made["custom_conversion"] = [
-        world.add_asset(
-            "custom_conversion",
-            client.id,
-            f"{short} {event.title()}",
-            ad_account_id=made["ad_account"][i].id,
-            pixel_id=made["pixel"][0].id,
-            custom_event_type=event,
-        )
-        for i, event in enumerate(("PURCHASE", "LEAD", "ADD_TO_CART"))
-    ]
-    return made
-
 
 def demo(seed: int = 20260101) -> World:
     """Northwind Media (agency) with three connected clients and one not yet connected."""
@@ -214,7 +133,7 @@ def demo(seed: int = 20260101) -> World:
     ag = _agency(world, "Northwind Media", DEMO_APP_SECRET)
     agency: Business = ag["business"]
     app: Asset = ag["app"]
-    agency_people = _people(world, agency, "agency", "northwindmedia.example")
+    agency_people = demo_people(world, agency, "agency", "northwindmedia.example")
     world.invite(agency.id, "frank.hughes@northwindmedia.example", "EMPLOYEE")
     admin_user_id = agency_people[0]
     admin_person = world.business_users[admin_user_id].person_id
@@ -252,9 +171,9 @@ def demo(seed: int = 20260101) -> World:
             two_factor_type=two_factor,
             vertical=["RETAIL", "RESTAURANT", "HEALTH"][index],
         )
-        people = _people(world, client, slug, f"{slug}.example")
+        people = demo_people(world, client, slug, f"{slug}.example")
         su = world.add_system_user(client.id, f"{name.split()[0]} Automation", "ADMIN")
-        made = _client_assets(world, client, name.replace(" Co.", ""))
+        made = demo_client_assets(world, client, name.replace(" Co.", ""))
         world.add_partner(agency.id, client.id)
         for kind, assets in made.items():
             for pos, asset in enumerate(assets):
@@ -312,8 +231,8 @@ def demo(seed: int = 20260101) -> World:
     delta = world.add_business(
         "Delta Ridge Fitness", verification_status="verified", vertical="HEALTH"
     )
-    delta_people = _people(world, delta, "deltaridge", "deltaridge.example")
-    made = _client_assets(world, delta, "Delta Ridge")
+    delta_people = demo_people(world, delta, "deltaridge", "deltaridge.example")
+    made = demo_client_assets(world, delta, "Delta Ridge")
     for assets in made.values():
         for asset in assets:
             if asset.kind in TASKS_BY_KIND:

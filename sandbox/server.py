@@ -13,6 +13,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from .app import GraphApp, RequestLog
 from .faults import FaultPlan
+from .scenarios import demo
 from .world import World
 
 
@@ -44,8 +45,6 @@ class SandboxServer:
         port: int = 0,
     ) -> None:
         if world is None:
-            from .scenarios import demo
-
             world = demo()
         self.world = world
         self.faults = faults if faults is not None else FaultPlan()

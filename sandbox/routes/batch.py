@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -46,10 +47,17 @@ def _item_params(item: dict[str, Any], query: str) -> dict[str, str]:
     return merged_params(query, body_params)
 
 
+# The router imports the routes to fill its registry, so a batch cannot import the router: the
+# router hands its dispatch function over once it is defined (``use_dispatcher``).
+_dispatcher: list[Callable[[Ctx], Any]] = []
+
+
+def use_dispatcher(dispatch: Callable[[Ctx], Any]) -> None:
+    _dispatcher[:] = [dispatch]
+
+
 @top_level("", "POST")
 def batch(ctx: Ctx) -> list[Any]:
-    from ..router import dispatch  # late: the router imports this module
-
     world = ctx.world
     raw = ctx.req("batch")
     try:
@@ -83,7 +91,7 @@ def batch(ctx: Ctx) -> list[Any]:
         if injected is not None:
             status, body, headers = injected.status, injected.body(), []
         else:
-            outcome = dispatch(sub)
+            outcome = _dispatcher[0](sub)
             status, body, headers = outcome.status, outcome.body, outcome.headers
         entry: dict[str, Any] = {"code": status}
         if include_headers:
