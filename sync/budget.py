@@ -126,26 +126,31 @@ def dispatch_verdict(
     return Verdict(None)
 
 
-def _readings(**scope: object) -> QuerySet[SyncRun]:
-    """Runs that called Meta, newest reading first."""
-    return SyncRun.objects.filter(finished_at__isnull=False, graph_calls__gt=0, **scope).order_by(
-        "-finished_at", "-pk"
-    )
+def _readings(now: datetime, **scope: object) -> QuerySet[SyncRun]:
+    """Runs that called Meta and finished within the window, newest first: an older reading
+    has been let go entirely. Bounded by creation time too, so each lookup stays a short range
+    of the (business, -created_at) index however long a business's history grows."""
+    return SyncRun.objects.filter(
+        created_at__gte=now - 2 * USAGE_WINDOW,
+        finished_at__gte=now - USAGE_WINDOW,
+        graph_calls__gt=0,
+        **scope,
+    ).order_by("-created_at", "-pk")
 
 
-def with_budget_readings(businesses: QuerySet[Business]) -> QuerySet[Business]:
+def with_budget_readings(businesses: QuerySet[Business], now: datetime) -> QuerySet[Business]:
     """Each business with its last reading (``usage_reading_pct``, ``_at``, ``_calls``) and its
     next sync's estimated calls (``next_sync_calls``), in the same query."""
-    latest = _readings(business=OuterRef("pk"))
+    latest = _readings(now, business=OuterRef("pk"))
     successful = SyncRun.objects.filter(
         business=OuterRef("pk"), status__in=SyncRun.SUCCESSFUL
-    ).order_by("-finished_at", "-pk")
+    ).order_by("-created_at", "-pk")
     return businesses.annotate(
         usage_reading_pct=Subquery(latest.values("business_usage_pct")[:1]),
         usage_reading_at=Subquery(latest.values("finished_at")[:1]),
         usage_reading_calls=Subquery(latest.values("graph_calls")[:1]),
         # A business's first successful sync read everything, whatever its flag says.
-        first_success_pk=Subquery(successful.order_by("finished_at", "pk").values("pk")[:1]),
+        first_success_pk=Subquery(successful.order_by("created_at", "pk").values("pk")[:1]),
     ).annotate(
         next_sync_calls=Coalesce(
             Subquery(
@@ -178,10 +183,11 @@ def app_budgets(app_ids: Iterable[int], now: datetime) -> dict[int, Budget]:
     ids = set(app_ids)
     if not ids:
         return {}
-    latest = _readings(business__app_id=OuterRef("pk"))
+    latest = _readings(now, business__app_id=OuterRef("pk"))
     before_reading = (
         SyncRun.objects.filter(
             business__app_id=OuterRef("pk"),
+            created_at__gte=now - 3 * USAGE_WINDOW,  # keeps the lookup an index range
             finished_at__isnull=False,
             finished_at__lte=OuterRef("reading_at"),
             # Runs that started within the hour before the reading: all their calls count in it.
@@ -206,7 +212,7 @@ def app_budgets(app_ids: Iterable[int], now: datetime) -> dict[int, Budget]:
 def business_budget_line(business: Business) -> str:
     """One line for operators: usage now, the next sync's cost, and whether it may start."""
     now = timezone.now()
-    loaded = with_budget_readings(Business.objects.filter(pk=business.pk)).get()
+    loaded = with_budget_readings(Business.objects.filter(pk=business.pk), now).get()
     own = business_budget(loaded, now)
     app = app_budgets([business.app_id] if business.app_id else [], now).get(
         business.app_id or 0, Budget()

@@ -37,5 +37,6 @@ def businesses_due_for_sync(*, limit: int = 500) -> QuerySet[Business]:
             )
         )
         .exclude(pk__in=recently_queued)
-        .order_by(F("last_synced_at").asc(nulls_first=True), "pk")
+        .order_by(F("last_synced_at").asc(nulls_first=True), "pk"),
+        now,
     )[:limit]

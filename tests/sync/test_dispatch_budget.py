@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from businesses.actors import Actor
@@ -18,7 +19,7 @@ from sync.models import SyncRun
 from sync.run import business_sync
 from sync.selectors import businesses_due_for_sync
 from sync.services import sync_dispatch_due
-from tests.factories import BusinessFactory
+from tests.factories import BusinessFactory, DeveloperAppFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,44 @@ def test_the_stalest_due_businesses_are_queued_first_never_synced_before_all():
 
     assert tick.dispatched == 2
     assert queued() == {never.pk, oldest.pk}
+
+
+def test_each_sync_queued_in_a_tick_spends_from_its_app_s_budget():
+    # The app read 60 % after its businesses' 750 calls: each next sync (250 calls) costs 20 %.
+    app = DeveloperAppFactory()
+    now = timezone.now()
+    businesses = [connected(app=app, last_synced_at=now - timedelta(hours=h)) for h in (4, 3, 2)]
+    for business in businesses:
+        SyncRun.objects.create(
+            business=business,
+            status=SyncRun.Status.SUCCEEDED,
+            started_at=now - timedelta(minutes=10),
+            finished_at=now - timedelta(seconds=1),
+            graph_calls=250,
+            app_usage_pct=60,
+        )
+
+    tick = sync_dispatch_due(actor=SCHEDULER)
+
+    # 60 % + 20 % for the stalest: the app is then over the headroom for the two others.
+    assert queued() == {businesses[0].pk}
+    assert tick.waiting == {Wait.APP_HEADROOM: 2}
+
+
+def test_the_tick_logs_why_a_business_waits(cast, sb, no_sleep, caplog):
+    sb.world.usage.override(cast.acme.meta_id, call_count=90)
+    business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+    synced_long_ago(cast.acme)
+
+    with caplog.at_level("INFO", logger="sync.services"):
+        sync_dispatch_due(actor=SCHEDULER)
+
+    assert (
+        f"event=sync_dispatch_wait business_id={cast.acme.pk} business_meta_id="
+        f"{cast.acme.meta_id} wait=business_headroom why='business use case usage 90% is at or "
+        "above the 75% headroom'" in caplog.messages
+    )
+    assert "event=sync_dispatch dispatched=3 waiting=1 business_headroom=1" in caplog.messages
 
 
 def test_a_sync_records_the_app_and_business_use_case_usage_meta_reported(cast, sb, no_sleep):
@@ -149,3 +188,13 @@ def test_the_business_page_shows_its_budget_in_meta_s_words(cast, sb, no_sleep):
 
     assert line.startswith("Business use case 60% used, app 0% used; next sync about ")
     assert line.endswith("% is left.")
+
+
+def test_the_business_admin_page_shows_the_quota_budget(cast, sb, no_sleep, admin_client):
+    sb.world.usage.override(cast.acme.meta_id, call_count=60)
+    business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+
+    page = admin_client.get(reverse("admin:businesses_business_change", args=[cast.acme.pk]))
+
+    assert page.status_code == 200
+    assert "Business use case 60% used, app 0% used" in page.content.decode()
