@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from businesses.actors import Actor
 from businesses.admin.business import BusinessAdmin
 from businesses.models import Business
+from sync.budget import business_budget_line
 from sync.engine import business_sync_request
 from sync.models import SyncRun
 from systemusers.caps import cap_meter
@@ -17,10 +18,12 @@ from systemusers.caps import cap_meter
 
 class BusinessSyncAdmin(BusinessAdmin):
     actions = ("sync_now", "sync_full_now")
-    readonly_fields = (*BusinessAdmin.readonly_fields, "cap_meter")
+    readonly_fields = (*BusinessAdmin.readonly_fields, "cap_meter", "quota_budget")
     fieldsets = tuple(
         ("Connection and caps", {"fields": ("connection", "cap_meter")})
         if title == "Connection"
+        else (title, {**options, "fields": (*options["fields"], "quota_budget")})
+        if title == "Sync"
         else (title, options)
         for title, options in BusinessAdmin.fieldsets
     )
@@ -30,6 +33,10 @@ class BusinessSyncAdmin(BusinessAdmin):
         meter = cap_meter(obj)
         retired = f" (including {meter.retired_counted} retired)" if meter.retired_counted else ""
         return f"{meter}{retired}"
+
+    @admin.display(description="quota budget")
+    def quota_budget(self, obj: Business) -> str:
+        return business_budget_line(obj) if obj.pk else "-"
 
     def connected(self, request, business: Business, actor: Actor) -> None:
         business_sync_request(business=business, trigger=SyncRun.Trigger.MANUAL, actor=actor)

@@ -41,6 +41,17 @@ class SyncRun(models.Model):
     removed_count = models.PositiveIntegerField(default=0)
     graph_calls = models.PositiveIntegerField(default=0)
     max_usage_pct = models.PositiveSmallIntegerField(default=0)
+    # The usage Meta reported in the run's responses (the highest of call_count, total_cputime
+    # and total_time), kept apart: the app's quota is shared by every business the app syncs,
+    # the business use case quota is this business's own. The dispatcher budgets from them.
+    app_usage_pct = models.PositiveSmallIntegerField(
+        default=0, help_text="Highest X-App-Usage percentage Meta reported during the run."
+    )
+    business_usage_pct = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Highest X-Business-Use-Case-Usage percentage Meta reported for this business "
+        "during the run.",
+    )
     paused_until = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     held_back = models.TextField(

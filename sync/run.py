@@ -19,6 +19,7 @@ from businesses.audit import audit_record
 from businesses.graph_access import NotConnectedError, business_client
 from businesses.models import AccessToken, Business
 from graph import GraphError, ThrottledError, TokenInvalidError
+from sync.budget import usage_reading
 from sync.claim import run_claim, run_claim_release, run_claim_release_failed
 from sync.context import SyncContext
 from sync.models import SyncRun
@@ -80,6 +81,10 @@ def business_sync(
                 ledger.flush()
                 run.graph_calls = ledger.count
                 run.max_usage_pct = min(100, ledger.max_usage_pct)
+                # Kept apart for the dispatcher's budgets (sync.budget).
+                run.app_usage_pct, run.business_usage_pct = usage_reading(
+                    client.usage, business.meta_id
+                )
     except ThrottledError as err:
         paused_until = timezone.now() + timedelta(seconds=max(60.0, err.retry_after))
         run.status = SyncRun.Status.PAUSED

@@ -8,12 +8,15 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from businesses.models import AccessToken, Business
+from sync.budget import with_budget_readings
 from sync.models import SyncRun
 
 
 def businesses_due_for_sync(*, limit: int = 500) -> QuerySet[Business]:
-    """Connected, idle, unpaused businesses whose own interval has passed, oldest sync first,
-    leaving out those with a sync already queued in the last half hour."""
+    """Connected, idle, unpaused businesses whose own interval has passed, stalest first (never
+    synced, then the oldest sync), leaving out those with a sync already queued in the last half
+    hour; each with its quota readings (``sync.budget.with_budget_readings``). A business paused
+    by Meta's throttling is not due until the pause ends."""
     now = timezone.now()
     connected = AccessToken.objects.filter(
         purpose=AccessToken.Purpose.CONNECTION, is_active=True, is_valid=True
@@ -21,7 +24,7 @@ def businesses_due_for_sync(*, limit: int = 500) -> QuerySet[Business]:
     recently_queued = SyncRun.objects.filter(
         status=SyncRun.Status.QUEUED, created_at__gte=now - timedelta(minutes=30)
     ).values("business_id")
-    return (
+    return with_budget_readings(
         Business.objects.filter(pk__in=connected, sync_state=Business.SyncState.IDLE)
         .filter(Q(sync_paused_until__isnull=True) | Q(sync_paused_until__lte=now))
         .filter(
@@ -34,5 +37,6 @@ def businesses_due_for_sync(*, limit: int = 500) -> QuerySet[Business]:
             )
         )
         .exclude(pk__in=recently_queued)
-        .order_by(F("last_synced_at").asc(nulls_first=True))[:limit]
-    )
+        .order_by(F("last_synced_at").asc(nulls_first=True), "pk"),
+        now,
+    )[:limit]

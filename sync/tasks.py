@@ -19,7 +19,8 @@ __all__ = ["business_sync_task", "dispatch_due_syncs", "queue_sweep_task"]
 
 @shared_task(name="businesses.tasks.dispatch_due_syncs", acks_late=True)
 def dispatch_due_syncs(limit: int = 500) -> int:
-    return sync_dispatch_due(actor=Actor.task("scheduler"), limit=limit)
+    """Queue the due syncs the quota allows; returns how many were queued."""
+    return sync_dispatch_due(actor=Actor.task("scheduler"), limit=limit).dispatched
 
 
 @shared_task(name="businesses.tasks.queue_sweep_task", acks_late=True)

@@ -172,6 +172,12 @@ HEALTHZ_BEAT_MINUTES = env.int("HEALTHZ_BEAT_MINUTES", default=5)
 # Incremental sync: every asset's users, partner shares and conversions are re-read at least
 # once in this many hours (a rolling slice per sync); new, changed and pushed assets at once.
 SYNC_EDGE_WINDOW_HOURS = env.float("SYNC_EDGE_WINDOW_HOURS", default=24)
+# Quota-aware dispatch: a scheduled sync starts only while its business's and its app's usage
+# (Meta's usage headers, as the last sync left them) is below this percentage, leaving the rest
+# for staff pushes and onboarding; and only when its estimated calls fit in what remains.
+SYNC_QUOTA_HEADROOM_PCT = env.int("SYNC_QUOTA_HEADROOM_PCT", default=75)
+if not 1 <= SYNC_QUOTA_HEADROOM_PCT <= 100:
+    raise ImproperlyConfigured("SYNC_QUOTA_HEADROOM_PCT must be a percentage from 1 to 100.")
 TOKEN_EXPIRY_WARNING_DAYS = env.int("TOKEN_EXPIRY_WARNING_DAYS", default=14)
 # The call ledger feeds the 15-day eligibility rule; older rows are pruned daily.
 GRAPH_CALL_RETENTION_DAYS = env.int("GRAPH_CALL_RETENTION_DAYS", default=45)

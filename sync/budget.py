@@ -1,0 +1,231 @@
+"""Quota budgets: how much of Meta's rate limits a business and its app have left, and whether
+the next scheduled sync fits in it.
+
+Meta reports usage on every response (Graph API reference "Rate Limiting" and "Business Use
+Case Rate Limits"): ``X-App-Usage`` for the app and ``X-Business-Use-Case-Usage`` per business,
+each as percentages of ``call_count``, ``total_cputime`` and ``total_time`` over a rolling
+one-hour window; at 100 % Meta throttles (code 80004 for business use cases) and says when
+access comes back. ``graph.usage`` keeps the highest of the three; each sync run stores what it
+saw for its app and its business (``SyncRun.app_usage_pct``, ``business_usage_pct``) next to
+its counted calls (the call ledger's count). From those:
+
+- usage now: the last reading, let go linearly over the hour after it was taken (the rolling
+  window forgets calls as they age; that they were spread evenly is the one assumption);
+- the cost of one call: the reading divided by the calls the portal made in the hour before it.
+  Calls the portal did not make but Meta counted make ours look dearer, which errs on the side
+  of waiting;
+- the next sync's calls: the business's last incremental run, else its last successful one
+  (a full read costs more, which again errs on the side of waiting). A business never synced
+  has no estimate: only the headroom applies to it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from businesses.models import Business, DeveloperApp
+from graph import Usage
+from sync.models import SyncRun
+
+# Meta computes app and business use case usage over a rolling one-hour window.
+USAGE_WINDOW = timedelta(hours=1)
+
+
+def usage_reading(usage: Usage, business_meta_id: str) -> tuple[int, int]:
+    """(app %, business %) of one client's highest readings, as whole percentages ≤ 100."""
+    business = usage.business_pct.get(
+        business_meta_id, max(usage.business_pct.values(), default=0.0)
+    )
+    return min(100, int(usage.app_pct)), min(100, int(business))
+
+
+def usage_now(pct: float, at: datetime, now: datetime) -> float:
+    """A reading taken at ``at``, as it stands at ``now`` (see the module docstring)."""
+    elapsed = max(0.0, (now - at).total_seconds())
+    return pct * max(0.0, 1.0 - elapsed / USAGE_WINDOW.total_seconds())
+
+
+@dataclass
+class Budget:
+    """One quota (a business's or an app's): how much is used now, and what one call costs."""
+
+    used_pct: float = 0.0
+    pct_per_call: float | None = None  # unknown until a reading came with calls
+
+    @classmethod
+    def from_reading(
+        cls, pct: int | None, at: datetime | None, calls: int | None, now: datetime
+    ) -> Budget:
+        if pct is None or at is None:
+            return cls()
+        return cls(usage_now(pct, at, now), pct / calls if pct and calls else None)
+
+    @property
+    def left_pct(self) -> float:
+        return max(0.0, 100.0 - self.used_pct)
+
+    def cost_pct(self, calls: int | None) -> float:
+        if not calls or self.pct_per_call is None:
+            return 0.0
+        return calls * self.pct_per_call
+
+    def spend(self, calls: int | None) -> None:
+        self.used_pct += self.cost_pct(calls)
+
+
+class Wait(enum.StrEnum):
+    """Why a due business's scheduled sync waits for a later tick."""
+
+    BUSINESS_HEADROOM = "business_headroom"
+    APP_HEADROOM = "app_headroom"
+    BUSINESS_COST = "business_cost"
+    APP_COST = "app_cost"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    wait: Wait | None
+    why: str = ""
+
+
+def dispatch_verdict(
+    business: Budget, app: Budget, calls: int | None, *, headroom_pct: int
+) -> Verdict:
+    """Whether a sync needing ``calls`` may start now, and if not why (in Meta's words)."""
+    if business.used_pct >= headroom_pct:
+        return Verdict(
+            Wait.BUSINESS_HEADROOM,
+            f"business use case usage {business.used_pct:.0f}% is at or above the "
+            f"{headroom_pct}% headroom",
+        )
+    if app.used_pct >= headroom_pct:
+        return Verdict(
+            Wait.APP_HEADROOM,
+            f"app usage {app.used_pct:.0f}% is at or above the {headroom_pct}% headroom",
+        )
+    for quota, budget, wait in (
+        ("business use case", business, Wait.BUSINESS_COST),
+        ("app", app, Wait.APP_COST),
+    ):
+        cost = budget.cost_pct(calls)
+        # Rounded: a sync that costs exactly what is left fits, whatever the float error.
+        if round(budget.used_pct + cost, 6) > 100:
+            return Verdict(
+                wait,
+                f"the next sync needs about {calls} calls (~{cost:.0f}% of the {quota} "
+                f"quota) and {budget.left_pct:.0f}% is left",
+            )
+    return Verdict(None)
+
+
+def _readings(now: datetime, **scope: object) -> QuerySet[SyncRun]:
+    """Runs that called Meta and finished within the window, newest first: an older reading
+    has been let go entirely. Bounded by creation time too, so each lookup stays a short range
+    of the (business, -created_at) index however long a business's history grows."""
+    return SyncRun.objects.filter(
+        created_at__gte=now - 2 * USAGE_WINDOW,
+        finished_at__gte=now - USAGE_WINDOW,
+        graph_calls__gt=0,
+        **scope,
+    ).order_by("-created_at", "-pk")
+
+
+def with_budget_readings(businesses: QuerySet[Business], now: datetime) -> QuerySet[Business]:
+    """Each business with its last reading (``usage_reading_pct``, ``_at``, ``_calls``) and its
+    next sync's estimated calls (``next_sync_calls``), in the same query."""
+    latest = _readings(now, business=OuterRef("pk"))
+    successful = SyncRun.objects.filter(
+        business=OuterRef("pk"), status__in=SyncRun.SUCCESSFUL
+    ).order_by("-created_at", "-pk")
+    return businesses.annotate(
+        usage_reading_pct=Subquery(latest.values("business_usage_pct")[:1]),
+        usage_reading_at=Subquery(latest.values("finished_at")[:1]),
+        usage_reading_calls=Subquery(latest.values("graph_calls")[:1]),
+        # A business's first successful sync read everything, whatever its flag says.
+        first_success_pk=Subquery(successful.order_by("created_at", "pk").values("pk")[:1]),
+    ).annotate(
+        next_sync_calls=Coalesce(
+            Subquery(
+                successful.filter(full_read=False, pk__gt=OuterRef("first_success_pk")).values(
+                    "graph_calls"
+                )[:1]
+            ),
+            Subquery(successful.values("graph_calls")[:1]),
+        )
+    )
+
+
+def business_budget(business: Business, now: datetime) -> Budget:
+    """The budget of a business loaded through ``with_budget_readings``."""
+    return Budget.from_reading(
+        getattr(business, "usage_reading_pct", None),
+        getattr(business, "usage_reading_at", None),
+        getattr(business, "usage_reading_calls", None),
+        now,
+    )
+
+
+def next_sync_calls(business: Business) -> int | None:
+    calls: int | None = getattr(business, "next_sync_calls", None)
+    return calls
+
+
+def app_budgets(app_ids: Iterable[int], now: datetime) -> dict[int, Budget]:
+    """The budget of each app, from the newest reading among its businesses' runs (one query)."""
+    ids = set(app_ids)
+    if not ids:
+        return {}
+    latest = _readings(now, business__app_id=OuterRef("pk"))
+    before_reading = (
+        SyncRun.objects.filter(
+            business__app_id=OuterRef("pk"),
+            created_at__gte=now - 3 * USAGE_WINDOW,  # keeps the lookup an index range
+            finished_at__isnull=False,
+            finished_at__lte=OuterRef("reading_at"),
+            # Runs that started within the hour before the reading: all their calls count in it.
+            started_at__gte=OuterRef("reading_at") - USAGE_WINDOW,
+        )
+        .values("business__app_id")
+        .annotate(calls=Sum("graph_calls"))
+        .values("calls")[:1]
+    )
+    apps = (
+        DeveloperApp.objects.filter(pk__in=ids)
+        .annotate(
+            reading_pct=Subquery(latest.values("app_usage_pct")[:1]),
+            reading_at=Subquery(latest.values("finished_at")[:1]),
+        )
+        .annotate(reading_calls=Subquery(before_reading))
+        .values_list("pk", "reading_pct", "reading_at", "reading_calls")
+    )
+    return {pk: Budget.from_reading(pct, at, calls, now) for pk, pct, at, calls in apps}
+
+
+def business_budget_line(business: Business) -> str:
+    """One line for operators: usage now, the next sync's cost, and whether it may start."""
+    now = timezone.now()
+    loaded = with_budget_readings(Business.objects.filter(pk=business.pk), now).get()
+    own = business_budget(loaded, now)
+    app = app_budgets([business.app_id] if business.app_id else [], now).get(
+        business.app_id or 0, Budget()
+    )
+    calls = next_sync_calls(loaded)
+    verdict = dispatch_verdict(own, app, calls, headroom_pct=settings.SYNC_QUOTA_HEADROOM_PCT)
+    cost = (
+        f"next sync about {calls} calls (~{own.cost_pct(calls):.0f}% of its quota)"
+        if calls
+        else "no estimate of the next sync yet"
+    )
+    outcome = f"waits: {verdict.why}" if verdict.wait else "a scheduled sync may start"
+    return (
+        f"Business use case {own.used_pct:.0f}% used, app {app.used_pct:.0f}% used; "
+        f"{cost}; {outcome}."
+    )
