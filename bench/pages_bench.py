@@ -149,12 +149,12 @@ def measure(made: dict, repeat: int) -> list[str]:
     from django.contrib import admin as django_admin
     from django.contrib.auth import get_user_model
 
-    from assets.admin import grant_search_filter
     from assets.models import Grant
     from businesses.selectors import visible_businesses
     from portal import selectors
     from portal.reports import access_report_rows
     from portal.views.reports import _access_value_rows
+    from systemusers.admin_grants import grant_search_filter
 
     lines: list[str] = []
     live = Grant.objects.count()
@@ -168,9 +168,7 @@ def measure(made: dict, repeat: int) -> list[str]:
         return len(selectors.home_rows(user))
 
     def home_counts_now():
-        qs = selectors.readiness_annotated(
-            visible_businesses(user), user, with_granted_count=False
-        )
+        qs = selectors.readiness_annotated(visible_businesses(user), user, with_granted_count=False)
         ids = [b.pk for b in qs]
         return selectors.granted_asset_counts(ids, user)
 

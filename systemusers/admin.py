@@ -9,6 +9,7 @@ from businesses.actors import Actor
 from businesses.admin_base import AuditedAdmin, client_filter, confirm_action
 from businesses.approval_gate import RiskyChange, hold_if_required
 from businesses.graph_access import NotConnectedError
+from systemusers import admin_grants  # noqa: F401 (registers the grants page with system users)
 from systemusers.caps import cap_meter
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
