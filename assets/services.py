@@ -11,13 +11,16 @@ from assets.models import (
     GRANTABLE_KINDS,
     PER_PERSON_REMOVAL_KINDS,
     PIXEL_REMOVAL_EXPLANATION,
+    SHAREABLE_KINDS,
     Asset,
     AssetAccess,
     Grant,
     GrantMode,
     PushState,
+    TaskPreset,
 )
 from assets.selectors import GrantChange, grant_changes, held_tasks, task_vocabulary
+from assets.tasks import grant_push_task, share_push_task
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.models import Business, BusinessUser
@@ -67,8 +70,6 @@ def live_grant_exists(
 
 
 def _enqueue_push(grant_id: int) -> None:
-    from assets.tasks import grant_push_task
-
     enqueue(grant_push_task, grant_id, row=Grant(pk=grant_id))
 
 
@@ -193,9 +194,6 @@ def grant_request_removal(*, grant: Grant, actor: Actor, push: bool = True) -> G
 
 
 def _enqueue_share_push(access_id: int) -> None:
-    from assets.models import AssetAccess
-    from assets.tasks import share_push_task
-
     enqueue(share_push_task, access_id, row=AssetAccess(pk=access_id))
 
 
@@ -208,8 +206,6 @@ def share_create(
     push: bool = True,
 ):
     """Share an asset the portal's business owns with a partner business (agency access)."""
-    from assets.models import SHAREABLE_KINDS
-
     if asset.kind not in SHAREABLE_KINDS:
         raise ValidationError({"asset": "Meta cannot share this kind of asset with a partner."})
     if asset.owner_business_id is None:
@@ -265,8 +261,6 @@ def share_request_removal(*, access, actor: Actor, push: bool = True):
 
 
 def preset_tasks(*, preset_slug: str, asset_kind: str) -> list[str]:
-    from assets.models import TaskPreset
-
     preset = TaskPreset.objects.filter(slug=preset_slug, asset_kind=asset_kind).first()
     if preset is None:
         raise ValidationError(

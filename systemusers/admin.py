@@ -13,7 +13,12 @@ from systemusers import admin_grants  # noqa: F401 (registers the grants page wi
 from systemusers.caps import cap_meter
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
-from systemusers.push import SystemUserPushError, system_user_create_in_meta
+from systemusers.push import (
+    SystemUserPushError,
+    system_user_create_in_meta,
+    system_user_issue_token,
+    system_user_retire,
+)
 from systemusers.services import system_user_reserve
 
 
@@ -120,8 +125,6 @@ class SystemUserAdmin(AuditedAdmin):
         description="Retire selected system users (revoke their tokens)", permissions=("change",)
     )
     def retire_selected(self, request, queryset):
-        from systemusers.push import SystemUserPushError, system_user_retire
-
         live = queryset.filter(status=SystemUser.Status.ACTIVE).select_related("business")
         if request.POST.get("confirmed") != "yes":
             return confirm_action(
@@ -152,8 +155,6 @@ class SystemUserAdmin(AuditedAdmin):
         description="Issue a token (installs the app; stored encrypted)", permissions=("change",)
     )
     def issue_token(self, request, queryset):
-        from systemusers.push import SystemUserPushError, system_user_issue_token
-
         for system_user in queryset.filter(status=SystemUser.Status.ACTIVE).select_related(
             "business__app"
         ):

@@ -27,11 +27,8 @@ from businesses.models import AccessToken, Business, DeveloperApp, PartnerRelati
 from graph import GraphError
 from graph import operations as ops
 from systemusers.models import SystemUser
-from systemusers.services import (
-    system_user_mark_created,
-    system_user_release,
-    system_user_reserve,
-)
+from systemusers.push import system_user_mark_created, system_user_release
+from systemusers.services import system_user_reserve
 
 BASE_SCOPES = ("business_management", "ads_management", "ads_read")
 # Extra scopes the client's system user needs for some kinds of assets (DOMAIN §3.5 list).

@@ -1,11 +1,11 @@
 """System-user writes. ``system_user_reserve`` is the only way a system user row is born in the
-portal: every path (admin, form, command, onboarding, task) goes through it."""
+portal: every path (admin, form, command, onboarding, task) goes through it. Meta's answer to
+the creation is recorded by ``systemusers/push.py`` (created, released or discarded)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from businesses.actors import Actor
 from businesses.audit import audit_record
@@ -14,6 +14,8 @@ from businesses.queueing import enqueue
 from systemusers.caps import access_level_of, cap_for
 from systemusers.errors import SystemUserCapError
 from systemusers.models import MAX_ADMIN_SLOTS, MAX_EMPLOYEE_SLOTS, SystemUser
+from systemusers.push import system_user_create_in_meta
+from systemusers.tasks import system_user_create_in_meta_task
 
 
 def _lock_business(business_id: int) -> Business:
@@ -93,59 +95,7 @@ def system_user_reserve(*, business: Business, name: str, role: str, actor: Acto
     return system_user
 
 
-def system_user_release(*, system_user: SystemUser, reason: str, actor: Actor) -> SystemUser:
-    """Meta refused the creation: free the slot, keep the row and the reason for the record."""
-    with transaction.atomic():
-        SystemUser.objects.filter(pk=system_user.pk, status=SystemUser.Status.RESERVED).update(
-            status=SystemUser.Status.FAILED,
-            slot=None,
-            failure_reason=reason,
-            updated_at=timezone.now(),
-        )
-        system_user.refresh_from_db()
-        audit_record(
-            actor=actor,
-            action="system_user.release",
-            business=system_user.business,
-            target=system_user,
-            summary=f"Released the slot of '{system_user.name}': {reason}",
-        )
-    return system_user
-
-
-def system_user_discard(*, system_user: SystemUser, reason: str, actor: Actor) -> None:
-    """Meta refused for the cap: nothing exists in Meta, so the reservation goes away (no
-    "failed" row to explain later); the audit trail keeps the attempt and the reason."""
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action="system_user.refused",
-            business=system_user.business,
-            target=system_user,
-            summary=f"Did not create '{system_user.name}': {reason}",
-        )
-        SystemUser.objects.filter(pk=system_user.pk, status=SystemUser.Status.RESERVED).delete()
-
-
-def system_user_mark_created(*, system_user: SystemUser, meta_id: str, actor: Actor) -> SystemUser:
-    with transaction.atomic():
-        system_user.meta_id = meta_id
-        system_user.status = SystemUser.Status.ACTIVE
-        system_user.full_clean()
-        system_user.save(update_fields=["meta_id", "status", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="system_user.create",
-            business=system_user.business,
-            target=system_user,
-            summary=f"Created system user '{system_user.name}' ({meta_id}) in Meta.",
-        )
-    return system_user
-
-
 def _enqueue_create_in_meta(system_user_id: int) -> None:
-    from systemusers.tasks import system_user_create_in_meta_task
-
     enqueue(system_user_create_in_meta_task, system_user_id, row=SystemUser(pk=system_user_id))
 
 
@@ -158,8 +108,6 @@ def system_user_create(
         raise RuntimeError("Meta is never called inside a transaction; call without wait.")
     system_user = system_user_reserve(business=business, name=name, role=role, actor=actor)
     if wait:
-        from systemusers.push import system_user_create_in_meta
-
         return system_user_create_in_meta(system_user_id=system_user.pk, actor=actor)
     transaction.on_commit(lambda: _enqueue_create_in_meta(system_user.pk))
     return system_user

@@ -11,7 +11,8 @@ from systemusers import services
 from systemusers.caps import cap_meter
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
-from systemusers.services import system_user_release, system_user_reserve
+from systemusers.push import system_user_release
+from systemusers.services import system_user_reserve
 from tests.factories import BusinessFactory, SystemUserFactory
 
 ACTOR = Actor.system("test")
