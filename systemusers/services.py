@@ -11,9 +11,9 @@ from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.models import Business
 from businesses.queueing import enqueue
-from systemusers.caps import access_level_of, cap_for
+from systemusers.caps import access_level_of, cap_for, slot_allocate
 from systemusers.errors import SystemUserCapError
-from systemusers.models import MAX_ADMIN_SLOTS, MAX_EMPLOYEE_SLOTS, SystemUser
+from systemusers.models import SystemUser
 from systemusers.push import system_user_create_in_meta
 from systemusers.tasks import system_user_create_in_meta_task
 
@@ -57,32 +57,30 @@ def system_user_reserve(*, business: Business, name: str, role: str, actor: Acto
     2. Count the system users holding a slot for that role: reserved, active and retired
        (Meta cannot delete a system user, so a retired one keeps its slot).
     3. Refuse with SystemUserCapError naming the cap and the access level when full.
-    4. Otherwise take the lowest free slot; the slot's unique constraint is the backstop.
+    4. Otherwise take the lowest free slot (``slot_allocate``, the rule the sync uses too);
+       the slot's unique constraint is the backstop.
     The call to Meta happens after this transaction commits (``system_user_create``)."""
     name = _validate(name, role)
     with transaction.atomic():
         locked = _lock_business(business.pk)
         level = access_level_of(locked)
-        cap = cap_for(level, role)
         holders = _slot_holders(locked, role)
-        if len(holders) >= cap:
+        slot = slot_allocate(holders, access_level=level, role=role)
+        if slot is None:
             raise SystemUserCapError(
                 business_name=locked.name,
                 business_meta_id=locked.meta_id,
                 role=role,
                 access_level=level,
-                cap=cap,
+                cap=cap_for(level, role),
                 holders=[(su.name, su.status) for su in holders],
             )
-        max_slot = MAX_ADMIN_SLOTS if role == SystemUser.Role.ADMIN else MAX_EMPLOYEE_SLOTS
-        taken = {su.slot for su in holders if su.slot is not None}
-        free = [slot for slot in range(1, max_slot + 1) if slot not in taken]
         system_user = SystemUser.objects.create(
             business=locked,
             name=name,
             role=role,
             status=SystemUser.Status.RESERVED,
-            slot=free[0],
+            slot=slot,
         )
         audit_record(
             actor=actor,
@@ -90,7 +88,7 @@ def system_user_reserve(*, business: Business, name: str, role: str, actor: Acto
             business=locked,
             target=system_user,
             summary=f"Reserved a {system_user.get_role_display().lower()} slot for '{name}'.",
-            changes={"role": role, "slot": free[0], "access_level": level},
+            changes={"role": role, "slot": slot, "access_level": level},
         )
     return system_user
 
