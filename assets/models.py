@@ -145,11 +145,11 @@ class Asset(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["kind", "meta_id"], name="asset_one_per_meta_id"),
             models.CheckConstraint(
-                condition=~Q(kind="ad_account") | Q(meta_id__regex=r"^act_[0-9]+$"),
+                condition=~Q(kind=AssetKind.AD_ACCOUNT) | Q(meta_id__regex=r"^act_[0-9]+$"),
                 name="asset_ad_account_id_shape",
             ),
             models.CheckConstraint(
-                condition=Q(kind="ad_account") | Q(meta_id__regex=r"^[0-9]+$"),
+                condition=Q(kind=AssetKind.AD_ACCOUNT) | Q(meta_id__regex=r"^[0-9]+$"),
                 name="asset_numeric_id_shape",
             ),
         ]
@@ -181,17 +181,24 @@ class Asset(TimeStampedModel):
         return self.kind in GRANTABLE_KINDS
 
 
+# AssetAccess's enums sit at module level so its Meta constraints can name them (a nested Meta
+# cannot see the model's class body); callers use them as AssetAccess.AccessType / .AccessStatus.
+class AccessType(models.TextChoices):
+    OWNER = "OWNER", "Owner"
+    AGENCY = "AGENCY", "Agency (partner)"
+
+
+class AccessStatus(models.TextChoices):
+    CONFIRMED = "CONFIRMED", "Confirmed"
+    PENDING = "PENDING", "Pending"
+
+
 class AssetAccess(TimeStampedModel):
     """How one business relates to an asset: owner, or agency with permitted tasks; confirmed or
     pending. One row serves both sides of a partner share (Meta's access_type/access_status)."""
 
-    class AccessType(models.TextChoices):
-        OWNER = "OWNER", "Owner"
-        AGENCY = "AGENCY", "Agency (partner)"
-
-    class AccessStatus(models.TextChoices):
-        CONFIRMED = "CONFIRMED", "Confirmed"
-        PENDING = "PENDING", "Pending"
+    AccessType = AccessType
+    AccessStatus = AccessStatus
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="accesses")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="asset_accesses")
@@ -223,7 +230,7 @@ class AssetAccess(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["asset", "business"], name="access_one_per_business"),
             models.CheckConstraint(
-                condition=Q(access_type="AGENCY") | Q(permitted_tasks=[]),
+                condition=Q(access_type=AccessType.AGENCY) | Q(permitted_tasks=[]),
                 name="access_owner_has_no_permitted_tasks",
             ),
         ]
@@ -327,13 +334,13 @@ class Grant(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["asset", "person"],
                 condition=Q(person__isnull=False, asset_group__isnull=True)
-                & ~Q(push_state="removed"),
+                & ~Q(push_state=PushState.REMOVED),
                 name="grant_one_direct_per_person",
             ),
             models.UniqueConstraint(
                 fields=["asset", "system_user"],
                 condition=Q(system_user__isnull=False, asset_group__isnull=True)
-                & ~Q(push_state="removed"),
+                & ~Q(push_state=PushState.REMOVED),
                 name="grant_one_direct_per_system_user",
             ),
             models.UniqueConstraint(

@@ -63,7 +63,7 @@ def grants_with_principals() -> QuerySet[Grant]:
 
 
 def live_grants() -> QuerySet[Grant]:
-    return grants_with_principals().exclude(push_state="removed")
+    return grants_with_principals().exclude(push_state=PushState.REMOVED)
 
 
 def is_last_admin_grant(grant: Grant, full_control_tasks: frozenset[str]) -> bool:

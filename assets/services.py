@@ -219,7 +219,10 @@ def share_create(
         access, _created = AssetAccess.objects.select_for_update().get_or_create(
             asset=asset,
             business=partner,
-            defaults={"access_type": AssetAccess.AccessType.AGENCY, "access_status": "PENDING"},
+            defaults={
+                "access_type": AssetAccess.AccessType.AGENCY,
+                "access_status": AssetAccess.AccessStatus.PENDING,
+            },
         )
         if access.access_type == AssetAccess.AccessType.OWNER:
             raise ValidationError({"partner": f"{partner.name} owns this asset."})

@@ -104,7 +104,11 @@ def _meta_holders(client, system_user: SystemUser) -> list[tuple[str, str]]:
         nodes = list(ops.iter_system_users(client, system_user.business.meta_id))
     except GraphError:
         return []
-    return [(n.name, "in Meta") for n in nodes if (n.role or "EMPLOYEE") == system_user.role]
+    return [
+        (n.name, "in Meta")
+        for n in nodes
+        if (n.role or SystemUser.Role.EMPLOYEE) == system_user.role
+    ]
 
 
 def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUser:
