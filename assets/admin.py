@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
@@ -29,15 +30,28 @@ class TaskDefinitionAdmin(AuditedAdmin):
     search_fields = ("name", "label")
 
 
+class TaskPresetForm(forms.ModelForm):
+    """A preset's tasks are checked against its kind's vocabulary while the form validates, so
+    an unknown task is a form error (not an error page when saving)."""
+
+    class Meta:
+        model = TaskPreset
+        fields = ("slug", "label", "asset_kind", "tasks", "description")
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, tasks = cleaned.get("asset_kind"), cleaned.get("tasks")
+        if kind is not None and tasks is not None:
+            cleaned["tasks"] = validate_tasks(kind, tasks if isinstance(tasks, list) else [tasks])
+        return cleaned
+
+
 @admin.register(TaskPreset)
 class TaskPresetAdmin(AuditedAdmin):
+    form = TaskPresetForm
     list_display = ("label", "slug", "asset_kind", "tasks")
     list_filter = ("slug", "asset_kind")
     search_fields = ("label", "slug")
-
-    def save_model(self, request, obj, form, change):
-        obj.tasks = validate_tasks(obj.asset_kind, obj.tasks)
-        super().save_model(request, obj, form, change)
 
 
 class AssetAccessInline(admin.TabularInline):
