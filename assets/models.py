@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -264,6 +266,23 @@ class AssetGroup(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.business.name})"
+
+
+class SystemUserHolder(Protocol):
+    """A system user as the grant services see it. systemusers sits above this app, so the
+    services name the system user by what they use of it instead of importing its model."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def meta_id(self) -> str | None: ...
+
+    @property
+    def business_id(self) -> int: ...
+
+    @property
+    def business(self) -> Business: ...
 
 
 class Grant(TimeStampedModel):
