@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -145,11 +147,11 @@ class Asset(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["kind", "meta_id"], name="asset_one_per_meta_id"),
             models.CheckConstraint(
-                condition=~Q(kind="ad_account") | Q(meta_id__regex=r"^act_[0-9]+$"),
+                condition=~Q(kind=AssetKind.AD_ACCOUNT) | Q(meta_id__regex=r"^act_[0-9]+$"),
                 name="asset_ad_account_id_shape",
             ),
             models.CheckConstraint(
-                condition=Q(kind="ad_account") | Q(meta_id__regex=r"^[0-9]+$"),
+                condition=Q(kind=AssetKind.AD_ACCOUNT) | Q(meta_id__regex=r"^[0-9]+$"),
                 name="asset_numeric_id_shape",
             ),
         ]
@@ -181,17 +183,24 @@ class Asset(TimeStampedModel):
         return self.kind in GRANTABLE_KINDS
 
 
+# AssetAccess's enums sit at module level so its Meta constraints can name them (a nested Meta
+# cannot see the model's class body); callers use them as AssetAccess.AccessType / .AccessStatus.
+class AccessType(models.TextChoices):
+    OWNER = "OWNER", "Owner"
+    AGENCY = "AGENCY", "Agency (partner)"
+
+
+class AccessStatus(models.TextChoices):
+    CONFIRMED = "CONFIRMED", "Confirmed"
+    PENDING = "PENDING", "Pending"
+
+
 class AssetAccess(TimeStampedModel):
     """How one business relates to an asset: owner, or agency with permitted tasks; confirmed or
     pending. One row serves both sides of a partner share (Meta's access_type/access_status)."""
 
-    class AccessType(models.TextChoices):
-        OWNER = "OWNER", "Owner"
-        AGENCY = "AGENCY", "Agency (partner)"
-
-    class AccessStatus(models.TextChoices):
-        CONFIRMED = "CONFIRMED", "Confirmed"
-        PENDING = "PENDING", "Pending"
+    AccessType = AccessType
+    AccessStatus = AccessStatus
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="accesses")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="asset_accesses")
@@ -223,7 +232,7 @@ class AssetAccess(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["asset", "business"], name="access_one_per_business"),
             models.CheckConstraint(
-                condition=Q(access_type="AGENCY") | Q(permitted_tasks=[]),
+                condition=Q(access_type=AccessType.AGENCY) | Q(permitted_tasks=[]),
                 name="access_owner_has_no_permitted_tasks",
             ),
         ]
@@ -257,6 +266,23 @@ class AssetGroup(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.business.name})"
+
+
+class SystemUserHolder(Protocol):
+    """A system user as the grant services see it. systemusers sits above this app, so the
+    services name the system user by what they use of it instead of importing its model."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def meta_id(self) -> str | None: ...
+
+    @property
+    def business_id(self) -> int: ...
+
+    @property
+    def business(self) -> Business: ...
 
 
 class Grant(TimeStampedModel):
@@ -327,13 +353,13 @@ class Grant(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["asset", "person"],
                 condition=Q(person__isnull=False, asset_group__isnull=True)
-                & ~Q(push_state="removed"),
+                & ~Q(push_state=PushState.REMOVED),
                 name="grant_one_direct_per_person",
             ),
             models.UniqueConstraint(
                 fields=["asset", "system_user"],
                 condition=Q(system_user__isnull=False, asset_group__isnull=True)
-                & ~Q(push_state="removed"),
+                & ~Q(push_state=PushState.REMOVED),
                 name="grant_one_direct_per_system_user",
             ),
             models.UniqueConstraint(

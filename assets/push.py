@@ -267,16 +267,17 @@ def share_push(*, access: AssetAccess, actor: Actor) -> AssetAccess:
             and share is not None
             and set(tasks) <= set(share.permitted_tasks)
         ):
+            pending = AssetAccess.AccessStatus.PENDING
             status = (
-                "PENDING"
-                if needs_approval or (share.access_status or "").upper() == "PENDING"
-                else "CONFIRMED"
+                pending
+                if needs_approval or (share.access_status or "").upper() == pending
+                else AssetAccess.AccessStatus.CONFIRMED
             )
             AssetAccess.objects.filter(pk=access.pk, push_state=state).update(
                 push_state=PushState.IN_SYNC, access_status=status, push_error="", updated_at=now
             )
             summary = f"Shared {access.asset} with {access.business.name}: {', '.join(tasks)}" + (
-                " (waiting for an admin's approval in Meta)" if status == "PENDING" else ""
+                " (waiting for an admin's approval in Meta)" if status == pending else ""
             )
         elif state == PushState.PENDING_REMOVAL and share is None:
             AssetAccess.objects.filter(pk=access.pk, push_state=state).update(

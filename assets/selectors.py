@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from assets.models import Asset, Grant, GrantMode, PushState, TaskDefinition
+from assets.models import Asset, Grant, GrantMode, PushState, SystemUserHolder, TaskDefinition
+from businesses.models import BusinessUser
 
 
 def task_vocabulary(asset_kind: str, *, include_deprecated: bool = False) -> set[str]:
@@ -37,7 +38,7 @@ def task_label_map() -> dict[str, dict[str, str]]:
     return _LABELS
 
 
-def forget_task_labels(**_kwargs) -> None:
+def forget_task_labels(**_kwargs: object) -> None:
     global _LABELS
     _LABELS = None
 
@@ -47,7 +48,7 @@ def task_label(kind: str, task: str) -> str:
     return task_label_map().get(kind, {}).get(task, task)
 
 
-def task_labels(kind: str, tasks) -> list[str]:
+def task_labels(kind: str, tasks: Iterable[str] | None) -> list[str]:
     return [task_label(kind, task) for task in tasks or ()]
 
 
@@ -63,7 +64,7 @@ def grants_with_principals() -> QuerySet[Grant]:
 
 
 def live_grants() -> QuerySet[Grant]:
-    return grants_with_principals().exclude(push_state="removed")
+    return grants_with_principals().exclude(push_state=PushState.REMOVED)
 
 
 def is_last_admin_grant(grant: Grant, full_control_tasks: frozenset[str]) -> bool:
@@ -122,7 +123,12 @@ class GrantChange:
         return sorted(wanted) != sorted(self.after) or bool(self.added or self.lost)
 
 
-def direct_grants_of(*, assets: Iterable[Asset], person=None, system_user=None) -> dict[int, Grant]:
+def direct_grants_of(
+    *,
+    assets: Iterable[Asset],
+    person: BusinessUser | None = None,
+    system_user: SystemUserHolder | None = None,
+) -> dict[int, Grant]:
     """The holder's live direct grant on each asset, by asset id (one query)."""
     principal = {"person": person} if person is not None else {"system_user": system_user}
     return {
@@ -138,8 +144,8 @@ def grant_changes(
     assets: Iterable[Asset],
     wanted: dict[int, list[str]],
     mode: str,
-    person=None,
-    system_user=None,
+    person: BusinessUser | None = None,
+    system_user: SystemUserHolder | None = None,
 ) -> list[GrantChange]:
     """Per asset: held now → after. ADD keeps what is held (and what was asked for earlier
     and is still pending) and adds ``wanted``; REPLACE ends at exactly ``wanted``."""

@@ -11,13 +11,17 @@ from assets.models import (
     GRANTABLE_KINDS,
     PER_PERSON_REMOVAL_KINDS,
     PIXEL_REMOVAL_EXPLANATION,
+    SHAREABLE_KINDS,
     Asset,
     AssetAccess,
     Grant,
     GrantMode,
     PushState,
+    SystemUserHolder,
+    TaskPreset,
 )
 from assets.selectors import GrantChange, grant_changes, held_tasks, task_vocabulary
+from assets.tasks import grant_push_task, share_push_task
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.models import Business, BusinessUser
@@ -55,7 +59,7 @@ def validate_tasks(asset_kind: str, tasks: Iterable[str], *, field: str = "tasks
 
 
 def live_grant_exists(
-    *, asset: Asset, person: BusinessUser | None = None, system_user=None
+    *, asset: Asset, person: BusinessUser | None = None, system_user: SystemUserHolder | None = None
 ) -> bool:
     """Whether the principal already holds a direct grant on the asset (the constraint's rule)."""
     qs = Grant.objects.filter(asset=asset, asset_group__isnull=True).exclude(
@@ -63,12 +67,20 @@ def live_grant_exists(
     )
     if person is not None:
         return qs.filter(person=person).exists()
-    return qs.filter(system_user=system_user).exists()
+    return qs.filter(system_user_id=system_user.pk if system_user is not None else None).exists()
+
+
+def _one_holder(
+    person: BusinessUser | None, system_user: SystemUserHolder | None
+) -> BusinessUser | SystemUserHolder:
+    if person is not None and system_user is None:
+        return person
+    if system_user is not None and person is None:
+        return system_user
+    raise ValidationError("A grant is held by exactly one person or one system user.")
 
 
 def _enqueue_push(grant_id: int) -> None:
-    from assets.tasks import grant_push_task
-
     enqueue(grant_push_task, grant_id, row=Grant(pk=grant_id))
 
 
@@ -78,7 +90,7 @@ def grant_create(
     tasks: Iterable[str],
     actor: Actor,
     person: BusinessUser | None = None,
-    system_user=None,
+    system_user: SystemUserHolder | None = None,
     business: Business | None = None,
     push: bool = True,
     mode: str = GrantMode.ADD,
@@ -88,9 +100,7 @@ def grant_create(
     By default (ADD) the push keeps whatever the holder already holds on the asset in Meta,
     even tasks the portal has not seen yet; REPLACE sets exactly ``tasks``."""
     names = validate_tasks(asset.kind, tasks)
-    if (person is None) == (system_user is None):
-        raise ValidationError("A grant is held by exactly one person or one system user.")
-    principal = person or system_user
+    principal = _one_holder(person, system_user)
     if principal.meta_id is None:
         raise ValidationError(
             {"person" if person else "system_user": f"{principal} has no Meta id yet."}
@@ -104,7 +114,7 @@ def grant_create(
                 asset=asset,
                 business=business,
                 person=person,
-                system_user=system_user,
+                system_user_id=system_user.pk if system_user is not None else None,
                 tasks=names,
                 push_state=PushState.PENDING,
                 push_mode=GrantMode(mode),
@@ -193,9 +203,6 @@ def grant_request_removal(*, grant: Grant, actor: Actor, push: bool = True) -> G
 
 
 def _enqueue_share_push(access_id: int) -> None:
-    from assets.models import AssetAccess
-    from assets.tasks import share_push_task
-
     enqueue(share_push_task, access_id, row=AssetAccess(pk=access_id))
 
 
@@ -206,10 +213,8 @@ def share_create(
     permitted_tasks: Iterable[str],
     actor: Actor,
     push: bool = True,
-):
+) -> AssetAccess:
     """Share an asset the portal's business owns with a partner business (agency access)."""
-    from assets.models import SHAREABLE_KINDS
-
     if asset.kind not in SHAREABLE_KINDS:
         raise ValidationError({"asset": "Meta cannot share this kind of asset with a partner."})
     if asset.owner_business_id is None:
@@ -223,7 +228,10 @@ def share_create(
         access, _created = AssetAccess.objects.select_for_update().get_or_create(
             asset=asset,
             business=partner,
-            defaults={"access_type": AssetAccess.AccessType.AGENCY, "access_status": "PENDING"},
+            defaults={
+                "access_type": AssetAccess.AccessType.AGENCY,
+                "access_status": AssetAccess.AccessStatus.PENDING,
+            },
         )
         if access.access_type == AssetAccess.AccessType.OWNER:
             raise ValidationError({"partner": f"{partner.name} owns this asset."})
@@ -247,7 +255,7 @@ def share_create(
     return access
 
 
-def share_request_removal(*, access, actor: Actor, push: bool = True):
+def share_request_removal(*, access: AssetAccess, actor: Actor, push: bool = True) -> AssetAccess:
     with transaction.atomic():
         access.push_state = PushState.PENDING_REMOVAL
         access.push_error = ""
@@ -265,8 +273,6 @@ def share_request_removal(*, access, actor: Actor, push: bool = True):
 
 
 def preset_tasks(*, preset_slug: str, asset_kind: str) -> list[str]:
-    from assets.models import TaskPreset
-
     preset = TaskPreset.objects.filter(slug=preset_slug, asset_kind=asset_kind).first()
     if preset is None:
         raise ValidationError(
@@ -302,7 +308,7 @@ def grants_preview_preset(
     preset_slug: str,
     mode: str = GrantMode.ADD,
     person: BusinessUser | None = None,
-    system_user=None,
+    system_user: SystemUserHolder | None = None,
 ) -> list[GrantChange]:
     """What ``grants_apply_preset`` would do, per asset: held now → after, added and lost.
     Checks everything the apply checks, so a preview that succeeds can be applied."""
@@ -314,9 +320,7 @@ def grants_preview_preset(
     }
     for asset in assets:
         validate_tasks(asset.kind, wanted[asset.pk], field="assets")
-    principal = person if person is not None else system_user
-    if principal is None or (person is not None and system_user is not None):
-        raise ValidationError("A grant is held by exactly one person or one system user.")
+    principal = _one_holder(person, system_user)
     _check_holder_reaches(assets, principal.business_id)
     return grant_changes(
         assets=assets, wanted=wanted, mode=mode, person=person, system_user=system_user
@@ -329,7 +333,7 @@ def grants_apply_preset(
     preset_slug: str,
     actor: Actor,
     person: BusinessUser | None = None,
-    system_user=None,
+    system_user: SystemUserHolder | None = None,
     mode: str = GrantMode.ADD,
 ) -> list[Grant]:
     """Give one person (or system user) a preset on several assets at once (journey 4).

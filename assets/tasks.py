@@ -6,20 +6,18 @@ import time
 
 from celery import shared_task
 
+from assets.models import AssetAccess
+from assets.push import RetryLater, give_up_share, grant_push_by_id, log_push, share_push
+from businesses.actors import Actor
+
 
 @shared_task(name="assets.tasks.grant_push_task", bind=True, acks_late=True, max_retries=5)
 def grant_push_task(self, grant_id: int) -> None:
-    from assets.push import grant_push_by_id
-
     grant_push_by_id(grant_id=grant_id, task=self)
 
 
 @shared_task(name="assets.tasks.share_push_task", bind=True, acks_late=True, max_retries=5)
 def share_push_task(self, access_id: int) -> None:
-    from assets.models import AssetAccess
-    from assets.push import RetryLater, give_up_share, log_push, share_push
-    from businesses.actors import Actor
-
     access = AssetAccess.objects.filter(pk=access_id).first()
     if access is None:
         return

@@ -149,12 +149,12 @@ def measure(made: dict, repeat: int) -> list[str]:
     from django.contrib import admin as django_admin
     from django.contrib.auth import get_user_model
 
-    from assets.admin import grant_search_filter
     from assets.models import Grant
     from businesses.selectors import visible_businesses
     from portal import selectors
     from portal.reports import access_report_rows
     from portal.views.reports import _access_value_rows
+    from systemusers.admin_grants import grant_search_filter
 
     lines: list[str] = []
     live = Grant.objects.count()

@@ -9,57 +9,68 @@ from businesses.actors import Actor
 from businesses.admin_base import AuditedAdmin, client_filter, confirm_action
 from businesses.approval_gate import RiskyChange, hold_if_required
 from businesses.graph_access import NotConnectedError
+from systemusers import admin_grants  # noqa: F401 (registers the grants page with system users)
 from systemusers.caps import cap_meter
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
-from systemusers.push import SystemUserPushError, system_user_create_in_meta
-from systemusers.services import system_user_reserve
+from systemusers.push import SystemUserPushError, system_user_issue_token, system_user_retire
+from systemusers.services import system_user_create_now
 
 
 class SystemUserAddForm(forms.ModelForm):
-    """Adding goes through the cap service and then Meta, while the form validates: the
-    portal's cap refusal and Meta's (3949 / 3965) are form errors and leave no row behind;
-    another refusal by Meta is a form error too (the released row keeps Meta's reason)."""
+    """Checks only: the fields, and the approval gate for an admin system user (a held request
+    is the form's error). The admin's ``save_model`` creates the system user through the cap
+    service and Meta; a refusal met there (the portal's cap, Meta's 3949 / 3965, another refusal
+    by Meta) comes back as ``refusal`` when the admin validates the same data again, so it shows
+    as a form error and leaves no row behind (a released row keeps Meta's other reasons)."""
 
     class Meta:
         model = SystemUser
         fields = ("business", "name", "role")
 
-    def __init__(self, *args, actor: Actor | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        actor: Actor | None = None,
+        refusal: ValidationError | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.actor = actor
+        self.refusal = refusal
 
-    def _post_clean(self):
-        if self.errors:
-            return
-        data = self.cleaned_data
-        if data["role"] == SystemUser.Role.ADMIN:
-            held = hold_if_required(
-                change=RiskyChange.ADMIN_SYSTEM_USER,
-                business=data["business"],
-                actor=self.actor,
-                summary=f"Create admin system user {data['name']} in {data['business'].name}",
-                payload={"name": data["name"]},
-            )
-            if held is not None:
-                self.add_error(None, held.message)
-                return
-        try:
-            # system_user_create(wait=True) without its guard against an open transaction:
-            # changeform_view below keeps the add request out of one (tests wrap every test
-            # in one, which the guard cannot tell apart).
-            reserved = system_user_reserve(
-                business=data["business"], name=data["name"], role=data["role"], actor=self.actor
-            )
-            self.instance = system_user_create_in_meta(system_user_id=reserved.pk, actor=self.actor)
-        except SystemUserCapError as exc:
-            self.add_error(None, str(exc))
-        except SystemUserPushError as exc:
-            self.add_error(None, f"Meta refused to create the system user: {exc}")
-        except NotConnectedError as exc:
-            self.add_error(None, str(exc))
-        except ValidationError as exc:
-            self.add_error(None, exc)
+    def clean(self):
+        cleaned = super().clean()
+        if self.refusal is not None:
+            raise self.refusal
+        if self.errors or cleaned.get("role") != SystemUser.Role.ADMIN:
+            return cleaned
+        held = hold_if_required(
+            change=RiskyChange.ADMIN_SYSTEM_USER,
+            business=cleaned["business"],
+            actor=self.actor,
+            summary=f"Create admin system user {cleaned['name']} in {cleaned['business'].name}",
+            payload={"name": cleaned["name"]},
+        )
+        if held is not None:
+            raise ValidationError(held.message)
+        return cleaned
+
+
+class SystemUserAddRefused(Exception):
+    """Creating the system user was refused while saving; carries the error for the form."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _add_refusal(exc: Exception) -> ValidationError:
+    if isinstance(exc, ValidationError):
+        return exc
+    if isinstance(exc, SystemUserPushError):
+        return ValidationError(f"Meta refused to create the system user: {exc}")
+    return ValidationError(str(exc))
 
 
 @admin.register(SystemUser)
@@ -89,10 +100,16 @@ class SystemUserAdmin(AuditedAdmin):
     @csrf_protect_m
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if object_id is None and request.method == "POST":
-            # Adding calls Meta while the form validates, and Meta is never called inside a
-            # transaction: skip the admin's request-wide atomic block. The cap service takes
-            # its own row lock and commits the reservation before the call.
-            return self._changeform_view(request, object_id, form_url, extra_context)
+            # Adding calls Meta while saving, and Meta is never called inside a transaction:
+            # skip the admin's request-wide atomic block. The cap service takes its own row
+            # lock and commits the reservation before the call.
+            try:
+                return self._changeform_view(request, object_id, form_url, extra_context)
+            except SystemUserAddRefused as refused:
+                # Show the refusal on the add form: validate the same data again with it as
+                # the form's error (the form is then invalid, so nothing is saved this time).
+                request.system_user_add_refusal = refused.error
+                return self._changeform_view(request, object_id, form_url, extra_context)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, **kwargs):
@@ -103,7 +120,12 @@ class SystemUserAdmin(AuditedAdmin):
 
             class BoundActorForm(form_class):
                 def __init__(self, *args, **kw):
-                    super().__init__(*args, actor=Actor.staff(request.user), **kw)
+                    super().__init__(
+                        *args,
+                        actor=Actor.staff(request.user),
+                        refusal=getattr(request, "system_user_add_refusal", None),
+                        **kw,
+                    )
 
             return BoundActorForm
         return super().get_form(request, obj, **kwargs)
@@ -111,7 +133,18 @@ class SystemUserAdmin(AuditedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
-        # On add, the cap service already created the row inside the form's validation.
+            return
+        data = form.cleaned_data
+        try:
+            created = system_user_create_now(
+                business=data["business"],
+                name=data["name"],
+                role=data["role"],
+                actor=Actor.staff(request.user),
+            )
+        except (SystemUserCapError, SystemUserPushError, NotConnectedError, ValidationError) as exc:
+            raise SystemUserAddRefused(_add_refusal(exc)) from None
+        obj.pk = created.pk
 
     actions = ("retire_selected", "issue_token")
 
@@ -119,8 +152,6 @@ class SystemUserAdmin(AuditedAdmin):
         description="Retire selected system users (revoke their tokens)", permissions=("change",)
     )
     def retire_selected(self, request, queryset):
-        from systemusers.push import SystemUserPushError, system_user_retire
-
         live = queryset.filter(status=SystemUser.Status.ACTIVE).select_related("business")
         if request.POST.get("confirmed") != "yes":
             return confirm_action(
@@ -151,8 +182,6 @@ class SystemUserAdmin(AuditedAdmin):
         description="Issue a token (installs the app; stored encrypted)", permissions=("change",)
     )
     def issue_token(self, request, queryset):
-        from systemusers.push import SystemUserPushError, system_user_issue_token
-
         for system_user in queryset.filter(status=SystemUser.Status.ACTIVE).select_related(
             "business__app"
         ):

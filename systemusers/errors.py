@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from businesses.models import AccessLevel
 from systemusers.caps import cap_for, level_label
+from systemusers.models import SystemUser
+
+RETIRED_NOTE = ", still counts: Meta cannot delete system users"
 
 
 class SystemUserCapError(Exception):
@@ -24,7 +28,7 @@ class SystemUserCapError(Exception):
         self.cap = cap
         self.holders = list(holders)
         self.refused_by_meta = refused_by_meta
-        kind = "admin system user" if role == "ADMIN" else "system user"
+        kind = "admin system user" if role == SystemUser.Role.ADMIN else "system user"
         if refused_by_meta:
             super().__init__(
                 self._meta_refusal(business_name, business_meta_id, kind, role, access_level, cap)
@@ -32,7 +36,7 @@ class SystemUserCapError(Exception):
             return
         held = (
             "; ".join(
-                f"'{name}' ({status}{', still counts: Meta cannot delete system users' if status == 'retired' else ''})"
+                f"'{name}' ({status}{RETIRED_NOTE if status == SystemUser.Status.RETIRED else ''})"
                 for name, status in self.holders
             )
             or "slots reserved by creations in progress"
@@ -40,13 +44,15 @@ class SystemUserCapError(Exception):
         taken = (
             f"the only {kind} slot is taken" if cap == 1 else f"all {cap} {kind} slots are taken"
         )
-        employee_cap = cap_for(access_level, "EMPLOYEE")
-        admin_cap = cap_for(access_level, "ADMIN")
-        if access_level == "standard":
+        employee_cap = cap_for(access_level, SystemUser.Role.EMPLOYEE)
+        admin_cap = cap_for(access_level, SystemUser.Role.ADMIN)
+        if access_level == AccessLevel.STANDARD:
+            advanced_employee_cap = cap_for(AccessLevel.ADVANCED, SystemUser.Role.EMPLOYEE)
+            advanced_admin_cap = cap_for(AccessLevel.ADVANCED, SystemUser.Role.ADMIN)
             change = (
                 "To create more, get Full access (formerly Advanced) in the Marketing API Access "
-                f"Tier for the app through App Review: it allows {cap_for('advanced', 'EMPLOYEE')} system "
-                f"users and {cap_for('advanced', 'ADMIN')} admin system user."
+                f"Tier for the app through App Review: it allows {advanced_employee_cap} system "
+                f"users and {advanced_admin_cap} admin system user."
             )
         else:
             change = (
@@ -73,16 +79,16 @@ class SystemUserCapError(Exception):
         holders here are Meta's list), and Meta decides the app's real access level."""
         count = len(self.holders)
         named = "; ".join(f"'{name}'" for name, _status in self.holders) or "none it lists"
-        smallest = cap_for("standard", role)
+        smallest = cap_for(AccessLevel.STANDARD, role)
         level_note = (
             f"The portal has the app at {level_label(access_level)} access, "
             f"which allows {portal_cap} {kind}{'s' if portal_cap != 1 else ''}, but Meta decides "
             "the real level: its refusal means it applies a smaller cap"
             + (
-                f" — most likely the app is still at {level_label('standard')} access in Meta, "
+                f" — most likely the app is still at {level_label(AccessLevel.STANDARD)} access in Meta, "
                 f"which allows {smallest}. Set the app's access level here to what the "
                 "App Dashboard shows."
-                if access_level != "standard"
+                if access_level != AccessLevel.STANDARD
                 else "."
             )
         )

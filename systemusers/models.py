@@ -12,18 +12,25 @@ MAX_EMPLOYEE_SLOTS = 10
 MAX_ADMIN_SLOTS = 1
 
 
+# SystemUser's role and status sit at module level so its Meta constraints can name them (a
+# nested Meta cannot see the model's class body); callers use SystemUser.Role / .Status.
+class Role(models.TextChoices):
+    ADMIN = "ADMIN", "Admin system user"
+    EMPLOYEE = "EMPLOYEE", "System user"
+
+
+class Status(models.TextChoices):
+    RESERVED = "reserved", "Reserved (being created in Meta)"
+    ACTIVE = "active", "Active"
+    RETIRED = "retired", "Retired (tokens revoked; still counts)"
+    FAILED = "failed", "Failed (slot released)"
+
+
 class SystemUser(TimeStampedModel):
     """A system user of a Business Manager (software acting for the business)."""
 
-    class Role(models.TextChoices):
-        ADMIN = "ADMIN", "Admin system user"
-        EMPLOYEE = "EMPLOYEE", "System user"
-
-    class Status(models.TextChoices):
-        RESERVED = "reserved", "Reserved (being created in Meta)"
-        ACTIVE = "active", "Active"
-        RETIRED = "retired", "Retired (tokens revoked; still counts)"
-        FAILED = "failed", "Failed (slot released)"
+    Role = Role
+    Status = Status
 
     class Origin(models.TextChoices):
         PORTAL = "portal", "Created in the portal"
@@ -71,16 +78,16 @@ class SystemUser(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(slot__isnull=True)
-                | Q(role="EMPLOYEE", slot__gte=1, slot__lte=MAX_EMPLOYEE_SLOTS)
-                | Q(role="ADMIN", slot__gte=1, slot__lte=MAX_ADMIN_SLOTS),
+                | Q(role=Role.EMPLOYEE, slot__gte=1, slot__lte=MAX_EMPLOYEE_SLOTS)
+                | Q(role=Role.ADMIN, slot__gte=1, slot__lte=MAX_ADMIN_SLOTS),
                 name="su_slot_within_meta_max",
             ),
             models.CheckConstraint(
-                condition=~Q(status="failed") | Q(slot__isnull=True),
+                condition=~Q(status=Status.FAILED) | Q(slot__isnull=True),
                 name="su_failed_holds_no_slot",
             ),
             models.CheckConstraint(
-                condition=Q(meta_id__isnull=False) | Q(status__in=["reserved", "failed"]),
+                condition=Q(meta_id__isnull=False) | Q(status__in=[Status.RESERVED, Status.FAILED]),
                 name="su_has_meta_id_once_created",
             ),
         ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from assets.models import AssetKind
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.connect import business_connect
@@ -27,18 +28,15 @@ from businesses.models import AccessToken, Business, DeveloperApp, PartnerRelati
 from graph import GraphError
 from graph import operations as ops
 from systemusers.models import SystemUser
-from systemusers.services import (
-    system_user_mark_created,
-    system_user_release,
-    system_user_reserve,
-)
+from systemusers.push import system_user_mark_created, system_user_release
+from systemusers.services import system_user_reserve
 
 BASE_SCOPES = ("business_management", "ads_management", "ads_read")
 # Extra scopes the client's system user needs for some kinds of assets (DOMAIN §3.5 list).
 KIND_SCOPES = {
-    "page": ("pages_show_list", "pages_read_engagement"),
-    "catalog": ("catalog_management",),
-    "instagram_account": ("instagram_basic",),
+    AssetKind.PAGE: ("pages_show_list", "pages_read_engagement"),
+    AssetKind.CATALOG: ("catalog_management",),
+    AssetKind.INSTAGRAM_ACCOUNT: ("instagram_basic",),
 }
 
 

@@ -1,4 +1,8 @@
-"""System users in Meta: create within the cap, install the app, issue tokens, retire."""
+"""System users in Meta: create within the cap, install the app, issue tokens, retire.
+
+Creating records Meta's answer on the row ``system_user_reserve`` (services.py) made: created,
+released (a refusal keeps the row and the reason) or discarded (Meta's cap refusal). These
+writes sit here, below the task that calls Meta, so services.py can enqueue that task."""
 
 from __future__ import annotations
 
@@ -18,11 +22,6 @@ from graph import operations as ops
 from systemusers.caps import access_level_of, cap_for
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
-from systemusers.services import (
-    system_user_discard,
-    system_user_mark_created,
-    system_user_release,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +30,59 @@ DEFAULT_SCOPES = ("ads_management", "ads_read", "business_management")
 
 class SystemUserPushError(Exception):
     """Meta refused to create the system user; the slot was released."""
+
+
+# Recording Meta's answer to a reservation (the slot was taken by system_user_reserve).
+
+
+def system_user_release(*, system_user: SystemUser, reason: str, actor: Actor) -> SystemUser:
+    """Meta refused the creation: free the slot, keep the row and the reason for the record."""
+    with transaction.atomic():
+        SystemUser.objects.filter(pk=system_user.pk, status=SystemUser.Status.RESERVED).update(
+            status=SystemUser.Status.FAILED,
+            slot=None,
+            failure_reason=reason,
+            updated_at=timezone.now(),
+        )
+        system_user.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="system_user.release",
+            business=system_user.business,
+            target=system_user,
+            summary=f"Released the slot of '{system_user.name}': {reason}",
+        )
+    return system_user
+
+
+def system_user_discard(*, system_user: SystemUser, reason: str, actor: Actor) -> None:
+    """Meta refused for the cap: nothing exists in Meta, so the reservation goes away (no
+    "failed" row to explain later); the audit trail keeps the attempt and the reason."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="system_user.refused",
+            business=system_user.business,
+            target=system_user,
+            summary=f"Did not create '{system_user.name}': {reason}",
+        )
+        SystemUser.objects.filter(pk=system_user.pk, status=SystemUser.Status.RESERVED).delete()
+
+
+def system_user_mark_created(*, system_user: SystemUser, meta_id: str, actor: Actor) -> SystemUser:
+    with transaction.atomic():
+        system_user.meta_id = meta_id
+        system_user.status = SystemUser.Status.ACTIVE
+        system_user.full_clean()
+        system_user.save(update_fields=["meta_id", "status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="system_user.create",
+            business=system_user.business,
+            target=system_user,
+            summary=f"Created system user '{system_user.name}' ({meta_id}) in Meta.",
+        )
+    return system_user
 
 
 def _adopt_by_name(client, system_user: SystemUser) -> str | None:
@@ -52,7 +104,11 @@ def _meta_holders(client, system_user: SystemUser) -> list[tuple[str, str]]:
         nodes = list(ops.iter_system_users(client, system_user.business.meta_id))
     except GraphError:
         return []
-    return [(n.name, "in Meta") for n in nodes if (n.role or "EMPLOYEE") == system_user.role]
+    return [
+        (n.name, "in Meta")
+        for n in nodes
+        if (n.role or SystemUser.Role.EMPLOYEE) == system_user.role
+    ]
 
 
 def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUser:

@@ -1,19 +1,21 @@
 """System-user writes. ``system_user_reserve`` is the only way a system user row is born in the
-portal: every path (admin, form, command, onboarding, task) goes through it."""
+portal: every path (admin, form, command, onboarding, task) goes through it. Meta's answer to
+the creation is recorded by ``systemusers/push.py`` (created, released or discarded)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.models import Business
 from businesses.queueing import enqueue
-from systemusers.caps import access_level_of, cap_for
+from systemusers.caps import access_level_of, cap_for, slot_allocate
 from systemusers.errors import SystemUserCapError
-from systemusers.models import MAX_ADMIN_SLOTS, MAX_EMPLOYEE_SLOTS, SystemUser
+from systemusers.models import SystemUser
+from systemusers.push import system_user_create_in_meta
+from systemusers.tasks import system_user_create_in_meta_task
 
 
 def _lock_business(business_id: int) -> Business:
@@ -55,32 +57,30 @@ def system_user_reserve(*, business: Business, name: str, role: str, actor: Acto
     2. Count the system users holding a slot for that role: reserved, active and retired
        (Meta cannot delete a system user, so a retired one keeps its slot).
     3. Refuse with SystemUserCapError naming the cap and the access level when full.
-    4. Otherwise take the lowest free slot; the slot's unique constraint is the backstop.
+    4. Otherwise take the lowest free slot (``slot_allocate``, the rule the sync uses too);
+       the slot's unique constraint is the backstop.
     The call to Meta happens after this transaction commits (``system_user_create``)."""
     name = _validate(name, role)
     with transaction.atomic():
         locked = _lock_business(business.pk)
         level = access_level_of(locked)
-        cap = cap_for(level, role)
         holders = _slot_holders(locked, role)
-        if len(holders) >= cap:
+        slot = slot_allocate(holders, access_level=level, role=role)
+        if slot is None:
             raise SystemUserCapError(
                 business_name=locked.name,
                 business_meta_id=locked.meta_id,
                 role=role,
                 access_level=level,
-                cap=cap,
+                cap=cap_for(level, role),
                 holders=[(su.name, su.status) for su in holders],
             )
-        max_slot = MAX_ADMIN_SLOTS if role == SystemUser.Role.ADMIN else MAX_EMPLOYEE_SLOTS
-        taken = {su.slot for su in holders if su.slot is not None}
-        free = [slot for slot in range(1, max_slot + 1) if slot not in taken]
         system_user = SystemUser.objects.create(
             business=locked,
             name=name,
             role=role,
             status=SystemUser.Status.RESERVED,
-            slot=free[0],
+            slot=slot,
         )
         audit_record(
             actor=actor,
@@ -88,65 +88,22 @@ def system_user_reserve(*, business: Business, name: str, role: str, actor: Acto
             business=locked,
             target=system_user,
             summary=f"Reserved a {system_user.get_role_display().lower()} slot for '{name}'.",
-            changes={"role": role, "slot": free[0], "access_level": level},
-        )
-    return system_user
-
-
-def system_user_release(*, system_user: SystemUser, reason: str, actor: Actor) -> SystemUser:
-    """Meta refused the creation: free the slot, keep the row and the reason for the record."""
-    with transaction.atomic():
-        SystemUser.objects.filter(pk=system_user.pk, status=SystemUser.Status.RESERVED).update(
-            status=SystemUser.Status.FAILED,
-            slot=None,
-            failure_reason=reason,
-            updated_at=timezone.now(),
-        )
-        system_user.refresh_from_db()
-        audit_record(
-            actor=actor,
-            action="system_user.release",
-            business=system_user.business,
-            target=system_user,
-            summary=f"Released the slot of '{system_user.name}': {reason}",
-        )
-    return system_user
-
-
-def system_user_discard(*, system_user: SystemUser, reason: str, actor: Actor) -> None:
-    """Meta refused for the cap: nothing exists in Meta, so the reservation goes away (no
-    "failed" row to explain later); the audit trail keeps the attempt and the reason."""
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action="system_user.refused",
-            business=system_user.business,
-            target=system_user,
-            summary=f"Did not create '{system_user.name}': {reason}",
-        )
-        SystemUser.objects.filter(pk=system_user.pk, status=SystemUser.Status.RESERVED).delete()
-
-
-def system_user_mark_created(*, system_user: SystemUser, meta_id: str, actor: Actor) -> SystemUser:
-    with transaction.atomic():
-        system_user.meta_id = meta_id
-        system_user.status = SystemUser.Status.ACTIVE
-        system_user.full_clean()
-        system_user.save(update_fields=["meta_id", "status", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="system_user.create",
-            business=system_user.business,
-            target=system_user,
-            summary=f"Created system user '{system_user.name}' ({meta_id}) in Meta.",
+            changes={"role": role, "slot": slot, "access_level": level},
         )
     return system_user
 
 
 def _enqueue_create_in_meta(system_user_id: int) -> None:
-    from systemusers.tasks import system_user_create_in_meta_task
-
     enqueue(system_user_create_in_meta_task, system_user_id, row=SystemUser(pk=system_user_id))
+
+
+def system_user_create_now(*, business: Business, name: str, role: str, actor: Actor) -> SystemUser:
+    """Reserve a slot (the cap service), then create the system user in Meta in this process.
+    The caller keeps Meta out of any transaction: ``system_user_create(wait=True)`` checks it;
+    the admin's add view runs outside the request's atomic block (tests wrap every test in a
+    transaction, which the check cannot tell apart)."""
+    system_user = system_user_reserve(business=business, name=name, role=role, actor=actor)
+    return system_user_create_in_meta(system_user_id=system_user.pk, actor=actor)
 
 
 def system_user_create(
@@ -154,12 +111,10 @@ def system_user_create(
 ) -> SystemUser:
     """Reserve a slot (the cap service), then create the system user in Meta after commit:
     in this process when ``wait`` (commands), else as a task."""
-    if wait and transaction.get_connection().in_atomic_block:
-        raise RuntimeError("Meta is never called inside a transaction; call without wait.")
-    system_user = system_user_reserve(business=business, name=name, role=role, actor=actor)
     if wait:
-        from systemusers.push import system_user_create_in_meta
-
-        return system_user_create_in_meta(system_user_id=system_user.pk, actor=actor)
+        if transaction.get_connection().in_atomic_block:
+            raise RuntimeError("Meta is never called inside a transaction; call without wait.")
+        return system_user_create_now(business=business, name=name, role=role, actor=actor)
+    system_user = system_user_reserve(business=business, name=name, role=role, actor=actor)
     transaction.on_commit(lambda: _enqueue_create_in_meta(system_user.pk))
     return system_user

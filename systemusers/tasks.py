@@ -6,6 +6,13 @@ import time
 
 from celery import shared_task
 
+from assets.push import log_push
+from businesses.actors import Actor
+from graph import TransientError
+from systemusers.errors import SystemUserCapError
+from systemusers.models import SystemUser
+from systemusers.push import SystemUserPushError, system_user_create_in_meta, system_user_release
+
 
 @shared_task(
     name="systemusers.tasks.system_user_create_in_meta_task",
@@ -14,14 +21,6 @@ from celery import shared_task
     max_retries=5,
 )
 def system_user_create_in_meta_task(self, system_user_id: int) -> None:
-    from assets.push import log_push
-    from businesses.actors import Actor
-    from graph import TransientError
-    from systemusers.errors import SystemUserCapError
-    from systemusers.models import SystemUser
-    from systemusers.push import SystemUserPushError, system_user_create_in_meta
-    from systemusers.services import system_user_release
-
     actor = Actor.task("create system user")
     started = time.monotonic()
     try:

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import pytest
 
-from assets.models import Asset, Grant, GrantMode, PushState
+from assets.models import Asset, AssetAccess, Grant, GrantMode, PushState
 from assets.push import grant_push
-from assets.services import grant_create, grants_apply_preset, grants_preview_preset
+from assets.services import (
+    grant_create,
+    grants_apply_preset,
+    grants_preview_preset,
+    share_create,
+)
 from businesses.actors import Actor
 from businesses.models import BusinessUser
 from sync.engine import business_sync
-from tests.factories import BusinessFactory, PersonFactory
+from tests.factories import AssetFactory, BusinessFactory, PersonFactory
 
 SIX_PAGE_TASKS = ["MANAGE", "CREATE_CONTENT", "MODERATE", "MESSAGING", "ADVERTISE", "ANALYZE"]
 
@@ -129,10 +134,6 @@ def test_a_holder_whose_business_cannot_reach_the_asset_is_refused(acme_synced):
 
 
 def test_sharing_again_with_a_partner_keeps_the_tasks_it_was_permitted(cast):
-    from assets.models import AssetAccess
-    from assets.services import share_create
-    from tests.factories import AssetFactory
-
     asset = AssetFactory(owner_business=cast.client_a)
     AssetAccess.objects.create(
         asset=asset,

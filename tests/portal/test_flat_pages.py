@@ -8,11 +8,11 @@ import io
 from django.db import connection
 from django.urls import reverse
 
-from assets.admin import grant_search_filter
 from assets.models import AssetAccess, AssetKind, Grant, PushState
 from portal.reports import access_report_rows
 from portal.selectors import granted_asset_counts, home_rows, readiness_annotated
 from portal.views.reports import ACCESS_COLUMNS, _access_value_rows
+from systemusers.admin_grants import grant_search_filter
 from tests.factories import (
     AssetFactory,
     BusinessFactory,

@@ -6,12 +6,13 @@ import pytest
 from django.db import IntegrityError, connection, connections
 
 from businesses.actors import Actor
-from businesses.models import AccessLevel
+from businesses.models import AccessLevel, Business
 from systemusers import services
 from systemusers.caps import cap_meter
 from systemusers.errors import SystemUserCapError
 from systemusers.models import SystemUser
-from systemusers.services import system_user_release, system_user_reserve
+from systemusers.push import system_user_release
+from systemusers.services import system_user_reserve
 from tests.factories import BusinessFactory, SystemUserFactory
 
 ACTOR = Actor.system("test")
@@ -102,8 +103,6 @@ def test_an_empty_name_is_refused_with_the_field_named():
 
 def _race(business_id: int, threads: int) -> list[object]:
     """Reserve from many threads at once; return each thread's result or exception."""
-    from businesses.models import Business
-
     results: list[object] = [None] * threads
     start = threading.Barrier(threads)
 
@@ -156,8 +155,6 @@ def test_without_the_row_lock_concurrent_reservations_collide(monkeypatch):
     original_holders = services._slot_holders
 
     def unlocked(business_id):
-        from businesses.models import Business
-
         return Business.objects.select_related("app").get(pk=business_id)
 
     def holders_then_wait(business, role):

@@ -7,6 +7,7 @@ from businesses.models import Business
 from businesses.models.base import meta_id_validator
 from core.commands import OperatorCommand
 from systemusers.errors import SystemUserCapError
+from systemusers.models import SystemUser
 from systemusers.push import SystemUserPushError
 from systemusers.services import system_user_create
 
@@ -17,7 +18,7 @@ class Command(OperatorCommand):
     def add_arguments(self, parser):
         parser.add_argument("business_id", help="Meta Business Manager ID (digits)")
         parser.add_argument("--name", required=True)
-        parser.add_argument("--role", required=True, choices=["ADMIN", "EMPLOYEE"])
+        parser.add_argument("--role", required=True, choices=SystemUser.Role.values)
 
     def handle(self, *args, **options):
         meta_id_validator(options["business_id"])
