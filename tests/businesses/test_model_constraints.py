@@ -6,14 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from assets.models import Asset, AssetAccess, AssetKind, Grant
 from businesses.models import AccessToken, BusinessUser, PartnerRelationship
-from tests.factories import (
-    AssetFactory,
-    BusinessFactory,
-    GrantFactory,
-    SystemUserFactory,
-)
+from tests.factories import BusinessFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,57 +29,6 @@ def test_a_business_cannot_be_its_own_partner():
     business = BusinessFactory()
     with pytest.raises(IntegrityError):
         PartnerRelationship.objects.create(agency=business, client=business)
-
-
-def test_an_ad_account_id_must_start_with_act():
-    with pytest.raises(IntegrityError):
-        Asset.objects.create(kind=AssetKind.AD_ACCOUNT, meta_id="123456")
-
-
-def test_a_page_id_must_be_numeric():
-    with pytest.raises(IntegrityError):
-        Asset.objects.create(kind=AssetKind.PAGE, meta_id="act_123")
-
-
-def test_model_validation_names_the_field_of_a_malformed_asset_id():
-    with pytest.raises(ValidationError) as refused:
-        Asset(kind=AssetKind.AD_ACCOUNT, meta_id="12345").full_clean()
-    assert "meta_id" in refused.value.message_dict
-
-
-def test_an_owner_access_carries_no_permitted_tasks():
-    asset = AssetFactory()
-    with pytest.raises(IntegrityError):
-        AssetAccess.objects.create(
-            asset=asset,
-            business=BusinessFactory(),
-            access_type="OWNER",
-            permitted_tasks=["ANALYZE"],
-        )
-
-
-def test_a_grant_has_exactly_one_holder():
-    grant = GrantFactory()
-    with pytest.raises(IntegrityError):
-        Grant.objects.create(
-            asset=grant.asset,
-            business=grant.business,
-            person=grant.person,
-            system_user=SystemUserFactory(business=grant.business),
-            tasks=["ANALYZE"],
-        )
-
-
-def test_a_second_direct_grant_for_the_same_person_and_asset_is_refused():
-    grant = GrantFactory()
-    with pytest.raises(IntegrityError):
-        GrantFactory(asset=grant.asset, person=grant.person)
-
-
-def test_a_removed_grant_does_not_block_a_new_one():
-    grant = GrantFactory(push_state="removed")
-    again = GrantFactory(asset=grant.asset, person=grant.person)
-    assert again.pk != grant.pk
 
 
 def test_a_person_in_a_business_has_a_meta_id():
