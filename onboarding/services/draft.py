@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from assets.models import GRANTABLE_KINDS, AssetKind
+from assets.services import preset_tasks
 from businesses import scoping
 from businesses.actors import Actor
 from businesses.audit import audit_record
@@ -20,7 +21,6 @@ from businesses.models.base import ad_account_id_validator, meta_id_validator
 from onboarding.models import Onboarding
 from onboarding.selectors import visible_onboardings
 from onboarding.services.login import business_facts, login_state_new, login_token_store
-from onboarding.services.presets import preset_tasks
 
 # --- the wizard's draft -----------------------------------------------------------------------
 
@@ -261,7 +261,7 @@ def clean_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind in seen:
             raise ValidationError({"items": f"{AssetKind(kind).label}s are listed twice."})
         seen.add(kind)
-        tasks = preset_tasks(kind, preset)
+        tasks = preset_tasks(preset_slug=preset, asset_kind=kind)
         validator = ad_account_id_validator if kind == AssetKind.AD_ACCOUNT else meta_id_validator
         ids = []
         for asset_id in item.get("asset_ids") or []:
