@@ -143,6 +143,7 @@ def _step_connection(ctx: RunContext) -> str:
         token=token,
         actor=ctx.actor,
         name=ctx.client.name,
+        staff=ctx.onboarding.created_by,
     )
     return "The client admin's long-lived token is the client's connection."
 

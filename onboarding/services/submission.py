@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from businesses.actors import Actor
 from businesses.audit import audit_record
-from businesses.models import AccessToken, Business, StaffAssignment
+from businesses.models import AccessToken, Business
+from businesses.services import staff_assign
 from onboarding.models import Onboarding, OnboardingStep
 from onboarding.services.draft import clean_items, require_draft
 from onboarding.services.plan import plan_steps
@@ -50,7 +51,7 @@ def client_business_record(
     if user is not None and not user.is_superuser:
         # The person onboarding a client works on it: without this they could not see the
         # client they just created.
-        StaffAssignment.objects.get_or_create(user=user, business=client)
+        staff_assign(user=user, business=client, actor=actor)
     return client
 
 
