@@ -3,11 +3,13 @@ member may see, and the one a client's browser session may act on."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from businesses import scoping
-from businesses.models import AccessToken, Business
+from businesses.models import AccessToken, Business, DeveloperApp
 from onboarding.models import Onboarding, OnboardingStep
 
 Step = OnboardingStep.Status
@@ -31,7 +33,16 @@ def onboarding_agency() -> Business:
     return agency
 
 
-def visible_onboardings(user) -> QuerySet[Onboarding]:
+def onboarding_app(onboarding: Onboarding) -> DeveloperApp:
+    """The agency's app, which every Login link and token check of an onboarding goes through
+    (``onboarding_agency`` refuses to start without one)."""
+    app = onboarding.agency.app
+    if app is None:
+        raise ValidationError("The agency's Business Manager has no app on file.")
+    return app
+
+
+def visible_onboardings(user: Any) -> QuerySet[Onboarding]:
     """Onboardings a staff member may see: their own, and those of clients assigned to them."""
     qs = Onboarding.objects.select_related("agency", "client_business", "created_by", "login_token")
     if user.is_active and user.is_superuser:

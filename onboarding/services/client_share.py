@@ -17,7 +17,7 @@ from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import graph_client
 from businesses.models import AccessToken
-from graph import GraphError
+from graph import GraphClient, GraphError
 from graph import operations as ops
 from onboarding.models import Onboarding, OnboardingStep
 from onboarding.services.login import LOGIN_LINK_INVALID, business_facts
@@ -54,7 +54,7 @@ class SharePage:
     warnings: list[str] = field(default_factory=list)
 
 
-def _login_graph(stack: ExitStack, onboarding: Onboarding):
+def _login_graph(stack: ExitStack, onboarding: Onboarding) -> GraphClient:
     token = onboarding.login_token
     if token is None or not token.is_active or not token.is_valid:
         raise ValidationError(LOGIN_LINK_INVALID)
@@ -108,7 +108,7 @@ def onboarding_share_page(*, onboarding: Onboarding, business_id: str = "") -> S
             )
     warnings = []
     if (business.two_factor_type or "none") != "none":
-        warnings.append(two_factor_advice(business.two_factor_type, who="you"))
+        warnings.append(two_factor_advice(business.two_factor_type or "", who="you"))
     return SharePage(businesses, business, choices, warnings=warnings)
 
 

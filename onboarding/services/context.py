@@ -22,13 +22,25 @@ class Waiting(Exception):
 class RunContext:
     onboarding: Onboarding
     agency: Business
-    client: Business
-    app: DeveloperApp
+    client_business: Business | None  # a client grant learns it from the client's login
+    agency_app: DeveloperApp | None
     actor: Actor
     stack: ExitStack
     _clients: dict[str, GraphClient] = field(default_factory=dict)
     # The agency's listing of the client's assets, per kind (read once per run, see steps).
     listings: dict[str, dict[str, AssetNode]] = field(default_factory=dict)
+
+    @property
+    def client(self) -> Business:
+        if self.client_business is None:
+            raise ValueError("The client's Business Manager is not known yet.")
+        return self.client_business
+
+    @property
+    def app(self) -> DeveloperApp:
+        if self.agency_app is None:
+            raise ValueError("The agency's Business Manager has no app on file.")
+        return self.agency_app
 
     @property
     def user_token(self) -> str | None:

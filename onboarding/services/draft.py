@@ -19,7 +19,7 @@ from businesses.connect import business_lookup, token_inspect
 from businesses.models import AccessToken, Business, PartnerRelationship
 from businesses.models.base import ad_account_id_validator, meta_id_validator
 from onboarding.models import Onboarding
-from onboarding.selectors import visible_onboardings
+from onboarding.selectors import onboarding_app, visible_onboardings
 from onboarding.services.login import business_facts, login_state_new, login_token_store
 
 # --- the wizard's draft -----------------------------------------------------------------------
@@ -157,7 +157,7 @@ def onboarding_start(
             state, expires = login_state_new()
             onboarding = Onboarding(
                 agency=agency,
-                created_by=actor.user,
+                created_by_id=actor.user_id,
                 oauth_state=state,
                 oauth_state_expires_at=expires,
             )
@@ -170,7 +170,7 @@ def onboarding_start(
         onboarding.save()
         if client_admin_token:
             login_token_store(onboarding=onboarding, token=client_admin_token, actor=actor)
-        said = (
+        seen = (
             f"Meta calls it '{facts['name']}'"
             if facts.get("name")
             else "not visible to the agency yet"
@@ -182,7 +182,7 @@ def onboarding_start(
             action="onboarding.start" if created else "onboarding.update",
             target=onboarding,
             summary=f"{'Started' if created else 'Changed'} onboarding of {onboarding.name} "
-            f"({meta_id or 'no Business ID yet'}; {said}).",
+            f"({meta_id or 'no Business ID yet'}; {seen}).",
             changes={"client_meta_id": meta_id, "meta_name": facts.get("name", "")},
         )
     return onboarding
@@ -212,7 +212,7 @@ def onboarding_set_method(
     info = None
     if client_admin_token:
         try:
-            info = token_inspect(token=client_admin_token, app=onboarding.agency.app)
+            info = token_inspect(token=client_admin_token, app=onboarding_app(onboarding))
         except ValidationError as exc:
             messages = exc.message_dict.get("token") or exc.messages
             raise ValidationError(
@@ -273,7 +273,7 @@ def clean_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 ) from None
             if asset_id not in ids:
                 ids.append(str(asset_id))
-        entry = {"kind": kind, "preset": preset, "tasks": tasks, "asset_ids": ids}
+        entry: dict[str, Any] = {"kind": kind, "preset": preset, "tasks": tasks, "asset_ids": ids}
         # Names of assets picked from the client's list, for the steps' labels (text only).
         names = item.get("asset_names") or {}
         if isinstance(names, dict) and ids:

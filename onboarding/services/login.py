@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -23,7 +22,9 @@ from businesses.models import AccessToken
 from businesses.services import token_store
 from graph import GraphError
 from graph import operations as ops
+from graph.types import BusinessNode
 from onboarding.models import Onboarding, OnboardingStep
+from onboarding.selectors import onboarding_app
 from onboarding.services.queue import run_enqueue
 
 Step = OnboardingStep.Status
@@ -36,7 +37,8 @@ LOGIN_LINK_INVALID = (
 )
 
 
-def login_state_new() -> tuple[str, Any]:
+def login_state_new() -> tuple[str, datetime]:
+    """A fresh Login `state` and when it expires."""
     return secrets.token_urlsafe(32), timezone.now() + LOGIN_LINK_TTL
 
 
@@ -95,7 +97,7 @@ def login_dialog_url(*, onboarding: Onboarding, redirect_uri: str) -> str:
     Flow": client_id, redirect_uri, scope, state); single-use and expiring."""
     query = urlencode(
         {
-            "client_id": onboarding.agency.app.meta_id,
+            "client_id": onboarding_app(onboarding).meta_id,
             "redirect_uri": redirect_uri,
             "scope": "ads_management,ads_read,business_management",
             "state": login_state_current(onboarding),
@@ -104,7 +106,7 @@ def login_dialog_url(*, onboarding: Onboarding, redirect_uri: str) -> str:
     return f"{settings.META_OAUTH_DIALOG_URL}/{settings.META_GRAPH_VERSION}/dialog/oauth?{query}"
 
 
-def business_facts(node, checked_with: str) -> dict[str, str]:
+def business_facts(node: BusinessNode, checked_with: str) -> dict[str, str]:
     return {
         "name": node.name or "",
         "two_factor_type": node.two_factor_type or "",
@@ -114,7 +116,12 @@ def business_facts(node, checked_with: str) -> dict[str, str]:
 
 
 def login_token_store(
-    *, onboarding: Onboarding, token: str, actor: Actor, expires_at=None, scopes=None
+    *,
+    onboarding: Onboarding,
+    token: str,
+    actor: Actor,
+    expires_at: datetime | None = None,
+    scopes: list[str] | None = None,
 ) -> AccessToken:
     record = token_store(
         token=token,
@@ -146,7 +153,7 @@ def onboarding_record_login(*, state: str, code: str, redirect_uri: str) -> Onbo
     code = (code or "").strip()
     if not code or len(code) > 2048:
         raise ValidationError({"code": "Facebook Login did not send a code back."})
-    app = onboarding.agency.app
+    app = onboarding_app(onboarding)
     if not app.has_secret:
         raise ValidationError({"code": "The agency's app has no secret on file."})
     try:

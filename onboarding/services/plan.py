@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from assets.models import AssetKind
 from assets.selectors import task_labels
+from businesses.models import Business
 from onboarding.models import Onboarding, OnboardingStep
 
 
@@ -11,12 +14,15 @@ def kind_label(kind: str) -> str:
     return AssetKind(kind).label
 
 
-def tasks_text(kind: str, tasks) -> str:
+def tasks_text(kind: str, tasks: Iterable[str]) -> str:
     """Tasks as Meta's Business Settings names them (labels are data)."""
     return ", ".join(task_labels(kind, tasks))
 
 
-def asset_step(onboarding, kind, asset_id, tasks, position, how) -> OnboardingStep:
+def asset_step(
+    onboarding: Onboarding, kind: str, asset_id: str, tasks: list[str], position: int, how: str
+) -> OnboardingStep:
+    """The step giving the agency (or the system user) ``tasks`` on one asset."""
     return OnboardingStep(
         onboarding=onboarding,
         key=f"asset:{kind}:{asset_id}",
@@ -28,10 +34,11 @@ def asset_step(onboarding, kind, asset_id, tasks, position, how) -> OnboardingSt
     )
 
 
-def plan_steps(onboarding: Onboarding) -> list[OnboardingStep]:
+def plan_steps(onboarding: Onboarding, client: Business) -> list[OnboardingStep]:
+    """The steps of an On Behalf Of run, planned at submission (client grants plan theirs when
+    the client confirms, ``onboarding_client_share``)."""
     obo = onboarding.method == Onboarding.Method.ON_BEHALF_OF
     how = "system user gets" if obo else "agency gets"
-    client = onboarding.client_business
     agency = onboarding.agency
     steps: list[OnboardingStep] = []
 

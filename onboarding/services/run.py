@@ -68,8 +68,8 @@ def onboarding_run(*, onboarding_id: int) -> Onboarding | None:
         ctx = RunContext(
             onboarding=onboarding,
             agency=onboarding.agency,
-            client=onboarding.client_business,
-            app=onboarding.agency.app,
+            client_business=onboarding.client_business,
+            agency_app=onboarding.agency.app,
             actor=actor,
             stack=stack,
         )

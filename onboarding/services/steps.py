@@ -17,6 +17,7 @@ from onboarding.models import Onboarding, OnboardingStep
 from onboarding.services.context import RunContext, Waiting, step_set
 from onboarding.services.plan import asset_step, kind_label, tasks_text
 from sync.services import business_sync_request
+from systemusers.models import SystemUser
 from systemusers.obo import (
     obo_asset_assign,
     obo_partner_record,
@@ -270,7 +271,7 @@ def onboarding_record_asset(
     kind: str,
     asset_id: str,
     name: str = "",
-    system_user=None,
+    system_user: SystemUser | None = None,
     tasks: list[str] | None = None,
     applied: list[str] | None = None,
     permitted: list[str] | None = None,

@@ -79,9 +79,19 @@ def onboarding_submit(*, onboarding: Onboarding, actor: Actor) -> Onboarding:
                     name=onboarding.name,
                     actor=actor,
                 )
+            planned: list[OnboardingStep] = []
             if onboarding.method == Onboarding.Method.ON_BEHALF_OF:
+                if client is None:
+                    # Step 2 refuses On Behalf Of without the ID; step 1 may have cleared it since.
+                    raise ValidationError(
+                        {
+                            "method": "Business On Behalf Of needs the client's Business Manager "
+                            "ID: enter it in step 1."
+                        }
+                    )
                 # The cap is checked before anything is sent: SystemUserCapError rolls back.
                 obo_system_user_reserve(client=client, actor=actor)
+                planned = plan_steps(onboarding, client)
             onboarding.client_business = client
             onboarding.status = Onboarding.Status.SUBMITTED
             onboarding.submitted_at = timezone.now()
@@ -97,7 +107,7 @@ def onboarding_submit(*, onboarding: Onboarding, actor: Actor) -> Onboarding:
                     position=10,
                 )
             else:
-                OnboardingStep.objects.bulk_create(plan_steps(onboarding))
+                OnboardingStep.objects.bulk_create(planned)
             audit_record(
                 actor=actor,
                 action="onboarding.submit",
