@@ -29,6 +29,9 @@ class Onboarding(TimeStampedModel):
 
     # Statuses of an onboarding that has work under way: one per client at a time.
     IN_PROGRESS = (Status.SUBMITTED, Status.RUNNING, Status.WAITING)
+    # What "Retry what failed" just did, in one sentence (set by onboarding_resume for the page
+    # and the audit trail; not stored).
+    resume_summary: str = ""
 
     agency = models.ForeignKey(
         Business, on_delete=models.PROTECT, related_name="onboardings_as_agency"

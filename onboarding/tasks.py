@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from onboarding.services import onboarding_run
+from onboarding.services.run import onboarding_run
 
 
 @shared_task(name="onboarding.tasks.onboarding_run_task", ignore_result=True)

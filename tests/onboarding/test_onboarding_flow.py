@@ -3,6 +3,8 @@ status page, resuming without repeating anything, and the cap checked before Met
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -10,7 +12,7 @@ from assets.models import Grant
 from businesses.models import AccessToken, Business, PartnerRelationship, StaffAssignment
 from onboarding.models import Onboarding, OnboardingStep
 from systemusers.models import SystemUser
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, SystemUserFactory
 
 # Real commits: the run is queued with on_commit and runs eagerly. The migrations' data
 # (groups, task presets) is made again by the staff_groups fixture.
@@ -23,8 +25,6 @@ def manager(connected, staff_groups):
 
 
 def _errors(response) -> str:
-    import re
-
     page = response.content.decode()
     return (
         " | ".join(re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', page, re.S))
@@ -208,8 +208,6 @@ def test_resuming_repeats_no_step_that_is_done(client, connected, manager):
 def test_a_full_system_user_cap_refuses_on_behalf_of_before_calling_meta(
     client, connected, manager
 ):
-    from tests.factories import SystemUserFactory
-
     delta = connected.creds["unconnected_client"]
     existing = Business.objects.create(
         meta_id=delta["business_id"], name="Delta Ridge Fitness", app=connected.app

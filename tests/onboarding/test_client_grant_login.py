@@ -9,9 +9,11 @@ import re
 from datetime import timedelta
 
 import pytest
+import requests
 from django.urls import reverse
 from django.utils import timezone
 
+from businesses.advisor import BY_SLUG
 from businesses.models import AccessLevel, Business
 from onboarding.models import Onboarding
 from onboarding.services import onboarding_preflight, repeated_failures
@@ -107,8 +109,6 @@ def test_staff_get_a_new_link_once_the_old_one_is_spent(client, connected, manag
 
 
 def test_the_sandbox_login_dialog_sends_the_browser_back_with_a_code(client, connected):
-    import requests
-
     dialog = f"{connected.sandbox.base_url}/v25.0/dialog/oauth"
     params = {
         "client_id": connected.app.meta_id,
@@ -302,8 +302,6 @@ def test_preflight_says_the_client_requires_two_factor_authentication(client, co
 
 
 def test_preflight_names_the_tier_the_advisor_names(client, connected, manager, delta):
-    from businesses.advisor import BY_SLUG
-
     client.force_login(manager)
     onboarding = _draft(
         client, method="on_behalf_of", bm_id=delta["business_id"], items={"page_preset": "analyst"}
