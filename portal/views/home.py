@@ -11,7 +11,7 @@ from businesses.models import PartnerRelationship
 from businesses.selectors import visible_businesses
 from core.pages import render_page
 from onboarding.models import Onboarding
-from portal.selectors import home_rows
+from portal.selectors.home import home_rows
 from sync.models import SyncRun
 
 PER_PAGE = 50

@@ -159,7 +159,7 @@ def test_the_agencys_history_leaves_out_grants_in_clients_the_staff_member_does_
 def test_the_agencys_drift_leaves_out_assets_of_clients_the_staff_member_does_not_manage(
     client, cast, agency_world
 ):
-    from portal.selectors import home_rows
+    from portal.selectors.home import home_rows
     from sync.models import DriftEvent
 
     for key in ("mine", "theirs"):
