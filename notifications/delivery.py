@@ -20,8 +20,8 @@ def _item(event: Event) -> dict[str, Any]:
     return {
         "kind": event.kind,
         "title": event.get_kind_display(),
-        "client": event.business.name if event.business_id else "",
-        "client_business_id": event.business.meta_id if event.business_id else "",
+        "client": event.business.name if event.business is not None else "",
+        "client_business_id": event.business.meta_id if event.business is not None else "",
         "summary": event.summary,
         "link": _absolute(event.link),
         "raised_at": event.raised_at.isoformat(),
@@ -73,8 +73,9 @@ def delivery_send(*, delivery: Delivery, final_attempt: bool = True) -> Delivery
         delivery.refresh_from_db()
         return delivery  # sent already (a redelivered task) or not ours to send
     delivery.refresh_from_db()
-    if delivery.is_digest:
-        events = [item.event for item in delivery.items.select_related("event__business")]
+    if delivery.event_id is None:  # a digest: the deliveries it bundles each carry an event
+        bundled = delivery.items.select_related("event__business")
+        events = [item.event for item in bundled if item.event is not None]
     else:
         events = [Event.objects.select_related("business").get(pk=delivery.event_id)]
     try:

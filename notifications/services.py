@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -26,6 +28,9 @@ from businesses.models import Business, StaffAssignment
 from graph.redaction import redact
 from notifications.delivery_task import delivery_send_task
 from notifications.models import Delivery, Event, EventKind, NotificationSetting
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +113,7 @@ def delivery_retry(*, delivery: Delivery, actor: Actor) -> Delivery:
     return delivery
 
 
-def digest_send_due(*, now=None) -> int:
+def digest_send_due(*, now: datetime | None = None) -> int:
     """Bundle every WAITING delivery into one digest per person and channel; queue them."""
     now = now or timezone.now()
     digests: list[int] = []
@@ -143,7 +148,7 @@ def validate_webhook_url(url: str) -> None:
 
 def notification_setting_save(
     *,
-    user,
+    user: User,
     actor: Actor,
     events: list[str],
     mode: str,
@@ -206,7 +211,7 @@ def notification_setting_save(
     return setting
 
 
-def notification_test_send(*, user, actor: Actor) -> Event | None:
+def notification_test_send(*, user: User, actor: Actor) -> Event | None:
     """A test alert to the staff member only (not to others who chose the same event)."""
     setting = NotificationSetting.objects.filter(user=user).first()
     if setting is None:
