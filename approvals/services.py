@@ -11,8 +11,8 @@ the client approve or reject it, and only then call the kernel service that make
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -30,6 +30,9 @@ from businesses.models import AuditEvent, Business, BusinessUser, PartnerRelatio
 from portal.offboarding import person_offboard
 from systemusers.models import SystemUser
 from systemusers.services import system_user_create
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Approving is a change to the client: Auditors (view-only) lack this permission.
 APPROVE_PERM = "businesses.change_business"
@@ -63,7 +66,7 @@ def hold_policy(
             change=change,
             summary=summary[:500],
             payload=payload,
-            requested_by=actor.user,
+            requested_by_id=actor.user_id,
             expires_at=timezone.now() + timedelta(hours=policy.expires_after_hours),
         )
         audit_record(
@@ -83,7 +86,7 @@ def hold_policy(
     )
 
 
-def _check_decider(request: ChangeRequest, user) -> None:
+def _check_decider(request: ChangeRequest, user: User) -> None:
     if not scoping.can_see_business(user, request.business):
         raise PermissionDenied("You do not manage this client.")
     if not user.has_perm(APPROVE_PERM):
@@ -102,12 +105,12 @@ def _close_if_expired(request: ChangeRequest) -> bool:
     return False
 
 
-def change_request_approve(*, request: ChangeRequest, user, note: str = "") -> ChangeRequest:
+def change_request_approve(*, request: ChangeRequest, user: User, note: str = "") -> ChangeRequest:
     _check_decider(request, user)
     if _close_if_expired(request):
         raise ValidationError("This request has expired; ask again if it is still needed.")
     requester = request.requested_by.get_username() if request.requested_by else "?"
-    _decide(
+    change_request_claim(
         request,
         user,
         note,
@@ -141,11 +144,11 @@ def change_request_approve(*, request: ChangeRequest, user, note: str = "") -> C
     return request
 
 
-def change_request_reject(*, request: ChangeRequest, user, note: str = "") -> ChangeRequest:
+def change_request_reject(*, request: ChangeRequest, user: User, note: str = "") -> ChangeRequest:
     _check_decider(request, user)
     if _close_if_expired(request):
         return request
-    _decide(
+    change_request_claim(
         request,
         user,
         note,
@@ -157,15 +160,15 @@ def change_request_reject(*, request: ChangeRequest, user, note: str = "") -> Ch
     return request
 
 
-def _decide(
+def change_request_claim(
     request: ChangeRequest,
-    user,
+    user: User,
     note: str,
     *,
-    state: str,
+    state: ChangeRequest.State,
     action: str,
     summary: str,
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> None:
     """Claim the pending request for this decision (compare-and-swap: two deciders cannot both
     win) and record who decided, in one transaction."""
@@ -186,7 +189,7 @@ def _decide(
     request.refresh_from_db()
 
 
-def change_requests_expire(*, now=None) -> int:
+def change_requests_expire(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         expired = list(

@@ -151,8 +151,10 @@ def measure(made: dict, repeat: int) -> list[str]:
 
     from assets.models import Grant
     from businesses.selectors import visible_businesses
-    from portal import selectors
     from portal.reports import access_report_rows
+    from portal.selectors import home as home_selectors
+    from portal.selectors import readiness as readiness_selectors
+    from portal.selectors import reports as report_selectors
     from portal.views.reports import _access_value_rows
     from systemusers.admin_grants import grant_search_filter
 
@@ -161,16 +163,18 @@ def measure(made: dict, repeat: int) -> list[str]:
     user = get_user_model().objects.create_superuser("bench", "bench@example.com", "x")
 
     def home_before():
-        qs = selectors.readiness_annotated(visible_businesses(user), user)
+        qs = readiness_selectors.readiness_annotated(visible_businesses(user), user)
         return [b.granted_asset_count for b in qs]
 
     def home_now():
-        return len(selectors.home_rows(user))
+        return len(home_selectors.home_rows(user))
 
     def home_counts_now():
-        qs = selectors.readiness_annotated(visible_businesses(user), user, with_granted_count=False)
+        qs = readiness_selectors.readiness_annotated(
+            visible_businesses(user), user, with_granted_count=False
+        )
         ids = [b.pk for b in qs]
-        return selectors.granted_asset_counts(ids, user)
+        return readiness_selectors.granted_asset_counts(ids, user)
 
     lines.append("")
     t_before, _ = best(home_before, repeat)
@@ -181,7 +185,7 @@ def measure(made: dict, repeat: int) -> list[str]:
     lines.append(f"  readiness annotation + one grouped count (now)         {t_counts:7.3f} s")
     lines.append(f"  home_rows, the whole page's data (now)                 {t_now:7.3f} s")
 
-    grants = selectors.access_report_grants(user, made["big"])
+    grants = report_selectors.access_report_grants(user, made["big"])
 
     def csv_before():
         return sum(1 for _ in access_report_rows(grants=grants))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -101,8 +103,6 @@ class NotificationSetting(TimeStampedModel):
         self.webhook_secret_last4 = crypto.last4(secret) if secret else ""
 
     def set_webhook_url(self, url: str) -> None:
-        from urllib.parse import urlsplit
-
         self.webhook_url_ciphertext = crypto.encrypt(url) if url else ""
         parts = urlsplit(url)
         self.webhook_url_hint = f"{parts.scheme}://{parts.hostname}/…{url[-4:]}" if url else ""

@@ -4,15 +4,16 @@
    asked for it, and creates one Delivery per person and channel — WAITING for a digest or
    PENDING, in which case the delivery task is queued after commit. Raising an event that
    exists does nothing, so retries and repeated detection passes never alert twice.
-2. `delivery_send` claims a PENDING delivery, renders it (the summary only: never a token or a
-   secret) and hands it to the channel; the task retries what can recover.
+2. The delivery task sends each one (``notifications.delivery``).
 3. `digest_send_due` bundles each person's WAITING deliveries into one digest per channel."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,12 +21,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from businesses import scoping
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.models import Business, StaffAssignment
 from graph.redaction import redact
-from notifications import transports
-from notifications.models import Channel, Delivery, Event, EventKind, NotificationSetting
+from notifications.delivery_task import delivery_send_task
+from notifications.models import Delivery, Event, EventKind, NotificationSetting
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -86,96 +91,8 @@ def event_raise(
 
 
 def _enqueue(delivery_ids: Iterable[int]) -> None:
-    from notifications.tasks import delivery_send_task
-
     for delivery_id in delivery_ids:
         delivery_send_task.delay(delivery_id)
-
-
-def _absolute(link: str) -> str:
-    return f"{settings.PORTAL_BASE_URL}{link}" if link else settings.PORTAL_BASE_URL + "/"
-
-
-def _item(event: Event) -> dict[str, Any]:
-    return {
-        "kind": event.kind,
-        "title": event.get_kind_display(),
-        "client": event.business.name if event.business_id else "",
-        "client_business_id": event.business.meta_id if event.business_id else "",
-        "summary": event.summary,
-        "link": _absolute(event.link),
-        "raised_at": event.raised_at.isoformat(),
-    }
-
-
-def _message(events: list[Event], *, digest: bool) -> transports.Message:
-    items = [_item(e) for e in events]
-    if digest:
-        subject = f"[BM Portal] Daily digest: {len(events)} alert{'s' if len(events) != 1 else ''}"
-    else:
-        e = items[0]
-        subject = f"[BM Portal] {e['title']}" + (f": {e['client']}" if e["client"] else "")
-    lines = [subject.removeprefix("[BM Portal] "), ""]
-    for item in items:
-        where = f"{item['client']}: " if item["client"] else ""
-        lines.append(f"- {where}{item['summary']}\n  {item['link']}")
-    lines += ["", f"Choose what you receive: {_absolute('/admin/portal/notifications/')}"]
-    return transports.Message(subject=subject, text="\n".join(lines), items=items)
-
-
-def _transmit(delivery: Delivery, message: transports.Message) -> None:
-    setting = NotificationSetting.objects.filter(user=delivery.user).first()
-    if setting is None:
-        raise transports.PermanentDeliveryError("You have no notification settings any more.")
-    if delivery.channel == Channel.EMAIL:
-        if not setting.email_address:
-            raise transports.PermanentDeliveryError("No email address to send to.")
-        transports.send_email(to=setting.email_address, message=message)
-    else:
-        url = setting.reveal_webhook_url()
-        if not url:
-            raise transports.PermanentDeliveryError("No webhook address to send to.")
-        transports.send_webhook(
-            url=url,
-            secret=setting.reveal_webhook_secret(),
-            message=message,
-            fmt=setting.webhook_format,
-        )
-
-
-def delivery_send(*, delivery: Delivery, final_attempt: bool = True) -> Delivery:
-    """Send one PENDING delivery. A transient failure re-raises (the task retries) unless this is
-    the final attempt, when the delivery is marked FAILED with the reason shown to its owner."""
-    claimed = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.PENDING).update(
-        attempts=delivery.attempts + 1
-    )
-    if not claimed:
-        delivery.refresh_from_db()
-        return delivery  # sent already (a redelivered task) or not ours to send
-    delivery.refresh_from_db()
-    if delivery.is_digest:
-        events = [item.event for item in delivery.items.select_related("event__business")]
-    else:
-        events = [Event.objects.select_related("business").get(pk=delivery.event_id)]
-    try:
-        _transmit(delivery, _message(events, digest=delivery.is_digest))
-    except transports.TransientDeliveryError as err:
-        delivery.last_error = str(err)[:500]
-        if final_attempt:
-            delivery.state = Delivery.State.FAILED
-        delivery.save(update_fields=["last_error", "state"])
-        if not final_attempt:
-            raise
-    except transports.PermanentDeliveryError as err:
-        delivery.state = Delivery.State.FAILED
-        delivery.last_error = str(err)[:500]
-        delivery.save(update_fields=["last_error", "state"])
-    else:
-        delivery.state = Delivery.State.SENT
-        delivery.sent_at = timezone.now()
-        delivery.last_error = ""
-        delivery.save(update_fields=["state", "sent_at", "last_error"])
-    return delivery
 
 
 def delivery_retry(*, delivery: Delivery, actor: Actor) -> Delivery:
@@ -196,7 +113,7 @@ def delivery_retry(*, delivery: Delivery, actor: Actor) -> Delivery:
     return delivery
 
 
-def digest_send_due(*, now=None) -> int:
+def digest_send_due(*, now: datetime | None = None) -> int:
     """Bundle every WAITING delivery into one digest per person and channel; queue them."""
     now = now or timezone.now()
     digests: list[int] = []
@@ -220,8 +137,6 @@ def digest_send_due(*, now=None) -> int:
 
 
 def validate_webhook_url(url: str) -> None:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValidationError({"webhook_url": "Enter a full web address, e.g. https://hooks…"})
@@ -233,7 +148,7 @@ def validate_webhook_url(url: str) -> None:
 
 def notification_setting_save(
     *,
-    user,
+    user: User,
     actor: Actor,
     events: list[str],
     mode: str,
@@ -249,8 +164,6 @@ def notification_setting_save(
     """Save a staff member's choices (the clients must be ones they manage: the form offers no
     others and this re-checks). The webhook address and signing secret are write-only: empty
     keeps the stored one."""
-    from businesses import scoping
-
     allowed = set(scoping.scope(Business.objects.all(), user, "").values_list("pk", flat=True))
     clients, watched_clients = list(clients), list(watched_clients)
     if any(c.pk not in allowed for c in [*clients, *watched_clients]):
@@ -298,7 +211,7 @@ def notification_setting_save(
     return setting
 
 
-def notification_test_send(*, user, actor: Actor) -> Event | None:
+def notification_test_send(*, user: User, actor: Actor) -> Event | None:
     """A test alert to the staff member only (not to others who chose the same event)."""
     setting = NotificationSetting.objects.filter(user=user).first()
     if setting is None:

@@ -17,11 +17,9 @@ from assets.services import grant_request_removal
 from businesses import scoping
 from businesses.actors import Actor
 from businesses.audit import audit_record
-from businesses.graph_access import business_client
 from businesses.models import BusinessUser
 from businesses.queueing import BROKER_ERRORS, note_enqueue_failure
-from graph import GraphError, TransientError
-from graph import operations as ops
+from portal.tasks import person_remove_task
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +117,6 @@ def _offboard(items: list[OffboardingItem], actor: Actor) -> None:
         grant_ids = [g.pk for item in items for g in item.grants]
 
         def enqueue() -> None:
-            from portal.tasks import person_remove_task
-
             try:
                 for person_id in person_ids:
                     person_remove_task.delay(person_id, actor_id)
@@ -131,44 +127,3 @@ def _offboard(items: list[OffboardingItem], actor: Actor) -> None:
                 note_enqueue_failure("offboarding")
 
         transaction.on_commit(enqueue)
-
-
-def person_remove_from_meta(*, person: BusinessUser, actor: Actor) -> BusinessUser:
-    """DELETE the business user in Meta (which ends every grant it held there)."""
-    if person.status != BusinessUser.Status.ACTIVE:
-        return person
-    try:
-        with business_client(person.business) as (client, _ledger):
-            ops.remove_business_user(client, person.meta_id)
-    except TransientError:
-        raise
-    except GraphError as err:
-        with transaction.atomic():
-            Grant.objects.filter(person=person, push_state=PushState.PENDING_REMOVAL).update(
-                push_state=PushState.FAILED, push_error=err.describe()
-            )
-            audit_record(
-                actor=actor,
-                action="person.offboard_failed",
-                business=person.business,
-                target=person,
-                summary=f"Meta refused to remove {person.name or person.email}: {err.describe()}",
-            )
-        return person
-    now = timezone.now()
-    with transaction.atomic():
-        BusinessUser.objects.filter(pk=person.pk).update(
-            status=BusinessUser.Status.REMOVED, removed_at=now, updated_at=now
-        )
-        Grant.objects.filter(person=person).exclude(push_state=PushState.REMOVED).update(
-            push_state=PushState.REMOVED, removed_at=now, applied_tasks=[], updated_at=now
-        )
-        audit_record(
-            actor=actor,
-            action="person.remove",
-            business=person.business,
-            target=person,
-            summary=f"Removed {person.name or person.email} from {person.business.name} in Meta.",
-        )
-    person.refresh_from_db()
-    return person

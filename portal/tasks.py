@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.contrib.auth import get_user_model
 
 from businesses.actors import Actor
+from businesses.models import BusinessUser
+from graph import TransientError
+from portal.person_removal import person_remove_from_meta
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="businesses.tasks.person_remove_task", bind=True, acks_late=True, max_retries=5)
-def person_remove_task(self, person_id: int, actor_user_id: int | None = None) -> None:
-    from django.contrib.auth import get_user_model
-
-    from businesses.models import BusinessUser
-    from graph import TransientError
-    from portal.offboarding import person_remove_from_meta
-
+def person_remove_task(self: Task, person_id: int, actor_user_id: int | None = None) -> None:
     person = BusinessUser.objects.select_related("business").filter(pk=person_id).first()
     if person is None:
         return

@@ -9,6 +9,20 @@ from django.db import models
 from businesses.models import Business
 
 
+class FindingKind(models.TextChoices):
+    """What a finding is about; its value starts the key a dismissal stores."""
+
+    ADMINS_OVER_THRESHOLD = "admins_over_threshold", "More admins than the threshold"
+    STALE_INVITATION = "stale_invitation", "Stale invitation"
+    LEFT_AGENCY = "left_agency", "Left the agency, still holds roles"
+    ADMIN_SYSTEM_USER = "admin_system_user", "Admin system user"
+    SYSTEM_USER_FULL_CONTROL = "system_user_full_control", "System user with full control"
+    FULL_CONTROL_GRANT = "full_control_grant", "Full control granted to a person"
+    TOKEN_EXTRA_SCOPES = "token_extra_scopes", "Token with scopes no use case needs"
+    TOKEN_NEVER_EXPIRES = "token_never_expires", "Token that never expires"
+    UNKNOWN_PARTNER = "unknown_partner", "Shared with an unknown partner"
+
+
 class FindingDismissal(models.Model):
     """ "We know, and it is fine": hides one finding (its stable key) of one client."""
 

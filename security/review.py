@@ -28,7 +28,7 @@ from businesses.advisor import USE_CASES
 from businesses.approval_gate import FULL_CONTROL_TASKS
 from businesses.models import AccessToken, Business, BusinessUser, PartnerRelationship
 from liveaccounts.selectors import live_asset_ids
-from security.models import FindingDismissal
+from security.models import FindingDismissal, FindingKind
 from systemusers.models import SystemUser
 
 HIGH, MEDIUM, LOW = 3, 2, 1
@@ -47,7 +47,7 @@ NEEDED_SCOPES = frozenset(
 @dataclass
 class Finding:
     business: Business
-    kind: str
+    kind: FindingKind
     key: str
     risk: int
     title: str
@@ -101,8 +101,8 @@ def _admins(clients) -> list[Finding]:
         out.append(
             Finding(
                 business=business,
-                kind="admins_over_threshold",
-                key=f"admins_over_threshold:{row['n']}",
+                kind=FindingKind.ADMINS_OVER_THRESHOLD,
+                key=f"{FindingKind.ADMINS_OVER_THRESHOLD}:{row['n']}",
                 risk=MEDIUM,
                 title=f"{row['n']} admins (more than {limit})",
                 subject=f"{row['n']} people hold the admin role",
@@ -121,8 +121,8 @@ def _stale_invites(clients, now) -> list[Finding]:
     return [
         Finding(
             business=person.business,
-            kind="stale_invitation",
-            key=f"stale_invitation:{person.pk}",
+            kind=FindingKind.STALE_INVITATION,
+            key=f"{FindingKind.STALE_INVITATION}:{person.pk}",
             risk=LOW,
             title=f"Invitation pending more than {days} days",
             subject=f"{person.email or _who(person)} ({person.get_role_display()})",
@@ -158,8 +158,8 @@ def _left_agency(clients) -> list[Finding]:
     return [
         Finding(
             business=person.business,
-            kind="left_agency",
-            key=f"left_agency:{person.pk}",
+            kind=FindingKind.LEFT_AGENCY,
+            key=f"{FindingKind.LEFT_AGENCY}:{person.pk}",
             risk=HIGH,
             title="Left the agency, still has access",
             subject=f"{_who(person)} ({person.get_role_display()})",
@@ -182,8 +182,8 @@ def _system_users(clients) -> list[Finding]:
         out.append(
             Finding(
                 business=su.business,
-                kind="admin_system_user",
-                key=f"admin_system_user:{su.pk}",
+                kind=FindingKind.ADMIN_SYSTEM_USER,
+                key=f"{FindingKind.ADMIN_SYSTEM_USER}:{su.pk}",
                 risk=MEDIUM,
                 title="Admin system user",
                 subject=su.name,
@@ -227,8 +227,8 @@ def _full_control(clients) -> list[Finding]:
         if kind == "s":
             finding = Finding(
                 business=first.business,
-                kind="system_user_full_control",
-                key=f"system_user_full_control:{holder_id}",
+                kind=FindingKind.SYSTEM_USER_FULL_CONTROL,
+                key=f"{FindingKind.SYSTEM_USER_FULL_CONTROL}:{holder_id}",
                 risk=MEDIUM,
                 title="System user with full control",
                 subject=f"{first.system_user.name} on {names}{more}",
@@ -240,8 +240,8 @@ def _full_control(clients) -> list[Finding]:
         else:
             finding = Finding(
                 business=first.business,
-                kind="full_control_grant",
-                key=f"full_control_grant:{holder_id}",
+                kind=FindingKind.FULL_CONTROL_GRANT,
+                key=f"{FindingKind.FULL_CONTROL_GRANT}:{holder_id}",
                 risk=MEDIUM,
                 title="Full control granted",
                 subject=f"{_who(first.person) if first.person_id else '?'} on {names}{more}",
@@ -265,8 +265,8 @@ def _tokens(clients) -> list[Finding]:
             out.append(
                 Finding(
                     business=token.business,
-                    kind="token_extra_scopes",
-                    key=f"token_extra_scopes:{token.pk}:{','.join(extra)}",
+                    kind=FindingKind.TOKEN_EXTRA_SCOPES,
+                    key=f"{FindingKind.TOKEN_EXTRA_SCOPES}:{token.pk}:{','.join(extra)}",
                     risk=MEDIUM,
                     title="Token with scopes the portal does not need",
                     subject=f"{token.get_kind_display()} token {token.masked}: {', '.join(extra)}",
@@ -281,8 +281,8 @@ def _tokens(clients) -> list[Finding]:
             out.append(
                 Finding(
                     business=token.business,
-                    kind="token_never_expires",
-                    key=f"token_never_expires:{token.pk}",
+                    kind=FindingKind.TOKEN_NEVER_EXPIRES,
+                    key=f"{FindingKind.TOKEN_NEVER_EXPIRES}:{token.pk}",
                     risk=LOW,
                     title="Token never expires",
                     subject=f"{token.get_kind_display()} token {token.masked}",
@@ -308,8 +308,8 @@ def _unknown_partners(clients) -> list[Finding]:
     return [
         Finding(
             business=access.asset.owner_business,
-            kind="unknown_partner",
-            key=f"unknown_partner:{access.pk}",
+            kind=FindingKind.UNKNOWN_PARTNER,
+            key=f"{FindingKind.UNKNOWN_PARTNER}:{access.pk}",
             risk=HIGH,
             title="Shared with a partner the agency does not know",
             subject=f"{access.asset.name or access.asset.meta_id} → {access.business.name}",

@@ -3,6 +3,9 @@ the weekly digest raised through the notifications app."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -14,11 +17,14 @@ from businesses.models import Business
 from notifications.models import EventKind
 from notifications.services import event_raise
 from security.models import FindingDismissal
-from security.review import security_review
+from security.review import HIGH, Finding, security_review
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def finding_dismiss(
-    *, user, business: Business, key: str, reason: str, actor: Actor
+    *, user: User, business: Business, key: str, reason: str, actor: Actor
 ) -> FindingDismissal:
     """Hide one current finding of a client the user manages; the reason is required."""
     reason = (reason or "").strip()
@@ -30,7 +36,7 @@ def finding_dismiss(
         raise ValidationError("That finding is not open any more.")
     with transaction.atomic():
         dismissal = FindingDismissal.objects.create(
-            business=business, key=key, reason=reason[:2000], dismissed_by=actor.user
+            business=business, key=key, reason=reason[:2000], dismissed_by_id=actor.user_id
         )
         audit_record(
             actor=actor,
@@ -55,19 +61,19 @@ def finding_restore(*, dismissal: FindingDismissal, actor: Actor) -> None:
         dismissal.delete()
 
 
-def security_digest_raise(*, now=None) -> int:
+def security_digest_raise(*, now: datetime | None = None) -> int:
     """One SECURITY_REVIEW event per client with open findings per ISO week: run daily, the
     first run of the week raises, the others find it raised already."""
     now = now or timezone.now()
     year, week, _ = now.isocalendar()
     review = security_review(None)
-    by_client: dict[int, list] = {}
+    by_client: dict[int, list[Finding]] = {}
     for finding in review.findings:
         by_client.setdefault(finding.business.pk, []).append(finding)
     raised = 0
     for findings in by_client.values():
         business = findings[0].business
-        high = sum(1 for f in findings if f.risk_label == "High")
+        high = sum(1 for f in findings if f.risk == HIGH)
         top = "; ".join(f"{f.title}: {f.subject}" for f in findings[:3])
         raised += bool(
             event_raise(

@@ -12,77 +12,24 @@ from itertools import groupby
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from assets.models import GRANTABLE_KINDS, Asset, AssetKind, Grant, GrantMode, PushState, TaskPreset
-from assets.scoping import scope_assets
-from assets.selectors import held_tasks, task_labels
+from assets.models import Asset, AssetKind, Grant, GrantMode, PushState, TaskPreset
 from assets.services import grants_apply_preset, grants_preview_preset
-from businesses import scoping
 from businesses.actors import Actor
 from businesses.approval_gate import FULL_CONTROL_TASKS, RiskyChange, hold_if_required
-from businesses.models import AuditEvent, Business, BusinessUser, PartnerRelationship
+from businesses.models import AuditEvent, Business, BusinessUser
 from businesses.selectors import business_or_404
 from core.pages import render_page, require_perm
+from portal.selectors.give_access import (
+    assignable_assets,
+    assignable_holders,
+    holder_businesses,
+    holdings,
+)
 from systemusers.models import SystemUser
-
-
-def holder_businesses(business: Business, user) -> list[Business]:
-    """The client and the agencies serving it that the staff member sees: the people and
-    system users of these can be assigned to the client's assets (Meta assigns an agency's
-    people on assets shared with the agency)."""
-    agencies = scoping.scope(
-        Business.objects.filter(
-            client_relationships__client=business,
-            client_relationships__status=PartnerRelationship.Status.ACTIVE,
-        ),
-        user,
-        "",
-    ).order_by("name")
-    return [business, *[a for a in agencies if a.pk != business.pk]]
-
-
-def assignable_holders(businesses: list[Business]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Choices grouped per business: active people and system users Meta knows (a Meta id)."""
-    ids = [b.pk for b in businesses]
-    people = BusinessUser.objects.filter(
-        business_id__in=ids, status=BusinessUser.Status.ACTIVE, meta_id__isnull=False
-    ).order_by("name", "email")
-    system_users = SystemUser.objects.filter(
-        business_id__in=ids, status=SystemUser.Status.ACTIVE, meta_id__isnull=False
-    ).order_by("name")
-    groups = []
-    for b in businesses:
-        suffix = " (agency)" if b.is_agency else ""
-        rows = [
-            (f"p{p.pk}", f"{p.name or p.email} — {p.email or 'no email'}, {p.get_role_display()}")
-            for p in people
-            if p.business_id == b.pk
-        ]
-        if rows:
-            groups.append((f"People of {b.name}{suffix}", rows))
-        rows = [
-            (f"s{s.pk}", f"{s.name} (system user)") for s in system_users if s.business_id == b.pk
-        ]
-        if rows:
-            groups.append((f"System users of {b.name}{suffix}", rows))
-    return groups
-
-
-def assignable_assets(business: Business, user) -> QuerySet[Asset]:
-    """The client's assets Meta grants tasks on: owned by it or shared with it, confirmed."""
-    return scope_assets(
-        Asset.objects.filter(
-            kind__in=GRANTABLE_KINDS,
-            removed_at__isnull=True,
-            accesses__business=business,
-            accesses__removed_at__isnull=True,
-            accesses__access_status="CONFIRMED",
-        ).distinct(),
-        user,
-    ).order_by("kind", "name")
 
 
 class GiveAccessForm(forms.Form):
@@ -155,31 +102,7 @@ class GiveAccessForm(forms.Form):
     def holdings(self) -> dict[str, dict[str, list[str]]]:
         """What each offered holder holds on each offered asset: {holder: {asset: [tasks]}}."""
         asset_ids = list(self.fields["assets"].queryset.values_list("pk", flat=True))
-        grants = (
-            Grant.objects.filter(
-                asset_id__in=asset_ids,
-                asset_group__isnull=True,
-                business_id__in=[b.pk for b in self.holder_businesses],
-            )
-            .exclude(push_state=PushState.REMOVED)
-            .select_related("asset")
-            .only(
-                "asset__kind",
-                "person_id",
-                "system_user_id",
-                "tasks",
-                "applied_tasks",
-                "push_state",
-            )
-        )
-        data: dict[str, dict[str, list[str]]] = {}
-        for g in grants:
-            key = f"p{g.person_id}" if g.person_id else f"s{g.system_user_id}"
-            held = held_tasks(g)
-            if held:
-                # Shown as Business Settings names them, like every task on the staff pages.
-                data.setdefault(key, {})[str(g.asset_id)] = task_labels(g.asset.kind, held)
-        return data
+        return holdings(asset_ids, self.holder_businesses)
 
 
 def give_access(request: HttpRequest, business_id: int) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Asset
@@ -21,6 +22,7 @@ from businesses.models import AuditEvent, Business
 from businesses.selectors import business_or_404, visible_businesses
 from core.pages import render_page, require_perm
 from sync.models import DriftEvent, SyncRun
+from sync.services import business_sync_request
 
 PER_PAGE = 50
 # Meta ids in a drift summary: ad accounts (act_…) and the long numeric ids of other nodes.
@@ -101,8 +103,6 @@ def drift_list(request: HttpRequest, business_id: int) -> HttpResponse:
 
 
 def sync_now(request: HttpRequest, business_id: int) -> HttpResponse:
-    from sync.engine import business_sync_request
-
     # Another client's id is a 404 whatever the method; then only a POST by staff who may
     # change businesses queues anything.
     business = business_or_404(request, business_id)
@@ -119,8 +119,6 @@ def sync_now(request: HttpRequest, business_id: int) -> HttpResponse:
 
 
 def _home_url() -> str:
-    from django.urls import reverse
-
     return reverse("portal:home")
 
 

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from businesses import scoping
@@ -11,7 +14,8 @@ from businesses.models import PartnerRelationship
 from businesses.selectors import visible_businesses
 from core.pages import render_page
 from onboarding.models import Onboarding
-from portal.selectors import home_rows
+from onboarding.services import visible_onboardings
+from portal.selectors.home import home_rows
 from sync.models import SyncRun
 
 PER_PAGE = 50
@@ -19,8 +23,6 @@ ENDED_WITHIN = timedelta(days=30)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    from onboarding.services import visible_onboardings
-
     paginator = Paginator(visible_businesses(request.user).order_by("-is_agency", "name"), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     rows = home_rows(
@@ -63,10 +65,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def login_to_portal(request: HttpRequest) -> HttpResponse:
     """The admin's login, landing on the portal home unless a ``next`` says otherwise."""
-    from django.contrib import admin
-    from django.contrib.auth import REDIRECT_FIELD_NAME
-    from django.urls import reverse
-
     if not request.GET.get(REDIRECT_FIELD_NAME) and not request.POST.get(REDIRECT_FIELD_NAME):
         for name in ("GET", "POST"):
             params = getattr(request, name).copy()

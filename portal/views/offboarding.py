@@ -20,6 +20,7 @@ from businesses.actors import Actor
 from businesses.approval_gate import RiskyChange, hold_if_required
 from businesses.models import AuditEvent, BusinessUser
 from core.pages import render_page, require_perm
+from portal import offboarding as service
 
 MAX_MATCHES = 50
 
@@ -79,8 +80,6 @@ def _names_by_email(user, emails: list[str]) -> dict[str, str]:
 
 
 def offboarding(request: HttpRequest) -> HttpResponse:
-    from portal import offboarding as service
-
     form = OffboardForm(request.POST or request.GET or None)
     preview = None
     matches = None

@@ -5,7 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from businesses.models import Business
 from core.pages import render_page
 from portal.forms import AccessReportForm
-from portal.selectors import access_report, business_for_readiness, readiness_items
+from portal.selectors.access_report import access_report
+from portal.selectors.readiness import business_for_readiness, readiness_items
 
 
 def readiness(request: HttpRequest, business_id: int) -> HttpResponse:

@@ -16,7 +16,7 @@ from businesses.models import AuditEvent
 from businesses.selectors import business_or_404, visible_businesses
 from core.pages import render_page
 from portal.reports import ACCESS_REPORT_CORE_COLUMNS, csv_cell
-from portal.selectors import access_report_grants
+from portal.selectors.reports import access_report_grants
 
 ACCESS_COLUMNS = ACCESS_REPORT_CORE_COLUMNS
 AUDIT_COLUMNS = ("at", "actor", "source", "action", "target_type", "target_id", "summary")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from core.pages import render_page
-from portal.selectors import search as search_rows
+from portal.selectors.search import search as search_rows
 
 
 def search(request: HttpRequest) -> HttpResponse:

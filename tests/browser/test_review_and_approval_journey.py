@@ -13,7 +13,7 @@ from approvals.services import approval_policy_set
 from businesses.actors import Actor
 from businesses.connect import business_connect
 from businesses.models import AuditEvent, BusinessUser
-from liveaccounts.services import account_activity_refresh
+from liveaccounts.refresh import account_activity_refresh
 from security.models import FindingDismissal
 from sync.engine import business_sync
 from tests.factories import StaffFactory

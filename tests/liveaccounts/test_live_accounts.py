@@ -14,7 +14,7 @@ from businesses.models import BusinessUser, GraphCall
 from graph import GraphError
 from graph.insights import read_account_activity
 from liveaccounts.models import AccountActivity
-from liveaccounts.services import account_activity_refresh
+from liveaccounts.refresh import account_activity_refresh
 from security.review import security_review
 from sync.engine import business_sync
 from tests.factories import GrantFactory, PersonFactory, StaffFactory

@@ -17,10 +17,10 @@ from businesses.actors import Actor
 from businesses.models import AccessToken, AuditEvent, PartnerRelationship
 from businesses.services import token_store
 from notifications import transports
+from notifications.delivery import delivery_send
 from notifications.detect import events_detect
 from notifications.models import Delivery, Event, EventKind, NotificationSetting
 from notifications.services import (
-    delivery_send,
     digest_send_due,
     notification_setting_save,
     validate_webhook_url,

@@ -10,9 +10,9 @@ import pytest
 from django.db import close_old_connections
 
 from businesses.actors import Actor
+from notifications.delivery_task import delivery_send_task
 from notifications.models import Delivery, Event, EventKind, NotificationSetting
 from notifications.services import notification_setting_save
-from notifications.tasks import delivery_send_task
 from tests.factories import StaffFactory
 from tests.sync.conftest import redis_broker  # noqa: F401 (fixture)
 from tests.sync.test_worker import Worker, wait_until

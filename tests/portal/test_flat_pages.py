@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from assets.models import AssetAccess, AssetKind, Grant, PushState
 from portal.reports import access_report_rows
-from portal.selectors import granted_asset_counts, home_rows, readiness_annotated
+from portal.selectors.home import home_rows
+from portal.selectors.readiness import granted_asset_counts, readiness_annotated
 from portal.views.reports import ACCESS_COLUMNS, _access_value_rows
 from systemusers.admin_grants import grant_search_filter
 from tests.factories import (

@@ -12,7 +12,7 @@ from assets.models import PushState
 from businesses.actors import Actor
 from businesses.models import AccessToken, AppRole, Business, PartnerRelationship
 from businesses.services import token_store
-from portal.selectors import business_for_readiness, readiness_items
+from portal.selectors.readiness import business_for_readiness, readiness_items
 from sync.models import DriftEvent, SyncRun
 from tests.factories import (
     AssetFactory,

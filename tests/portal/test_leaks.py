@@ -23,6 +23,8 @@ from businesses.models import (
 )
 from businesses.services import token_store
 from portal.reports import csv_cell
+from portal.selectors.home import home_rows
+from sync.models import DriftEvent
 from tests.factories import (
     AssetFactory,
     GrantFactory,
@@ -159,9 +161,6 @@ def test_the_agencys_history_leaves_out_grants_in_clients_the_staff_member_does_
 def test_the_agencys_drift_leaves_out_assets_of_clients_the_staff_member_does_not_manage(
     client, cast, agency_world
 ):
-    from portal.selectors import home_rows
-    from sync.models import DriftEvent
-
     for key in ("mine", "theirs"):
         asset = agency_world[key]
         DriftEvent.objects.create(

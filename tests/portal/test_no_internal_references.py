@@ -20,6 +20,7 @@ from businesses.connect import business_connect
 from businesses.models import Business
 from onboarding.models import Onboarding
 from onboarding.services import onboarding_start
+from portal.urls import urlpatterns
 from sync.engine import business_sync
 from tests.factories import StaffFactory
 
@@ -87,8 +88,6 @@ def _named(patterns, namespace: str):
 
 
 def _portal_urls() -> list[str]:
-    from portal.urls import urlpatterns
-
     client_pk = Business.objects.filter(is_agency=False).order_by("pk").first().pk
     onboarding_pk = Onboarding.objects.get().pk
     urls = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from businesses.models import Business
-from liveaccounts.services import account_activity_refresh
+from liveaccounts.refresh import account_activity_refresh
 
 
 class Command(BaseCommand):
