@@ -233,7 +233,62 @@ def connect_all(sandbox: Sandbox) -> list[Any]:
     return [*clients, agency]
 
 
-def _timed_sync(business_pk: int, paced: list[float]) -> tuple[Any, float, int]:
+class Profile:
+    """Where a sync's wall time goes (``--profile``): cProfile of the portal's process, the
+    database's share (time inside each statement, by statement shape) and the sandbox's share
+    (time waiting for HTTP answers, from cProfile's socket reads)."""
+
+    def __init__(self) -> None:
+        import cProfile
+
+        self.profiler = cProfile.Profile()
+        self.sql: dict[str, list[float]] = {}  # statement shape -> [count, seconds]
+
+    def timed(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            entry = self.sql.setdefault(_sql_shape(sql), [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - started
+
+    def report(self, label: str, wall: float, out: Path) -> None:
+        import pstats
+
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{label}.prof"
+        self.profiler.dump_stats(path)
+        stats = pstats.Stats(str(path))
+        db = sum(s for _, s in self.sql.values())
+        http = sum(
+            ct
+            for (file, _, name), (_, _, _, ct, _) in stats.stats.items()  # type: ignore[attr-defined]
+            if "'recv_into' of '_socket.socket'" in name
+        )
+        print(
+            f"  profile {label}: wall {wall:.1f}s, database {db:.1f}s ({_pct(db, wall)} %), "
+            f"waiting for the sandbox {http:.1f}s ({_pct(http, wall)} %), {path}"
+        )
+        costliest = sorted(self.sql.items(), key=lambda kv: -kv[1][1])
+        for shape, (n, secs) in costliest[:8]:
+            print(f"    {secs:7.2f}s {n:>5}×  {shape[:160]}")
+        (out / f"{label}.sql.txt").write_text(
+            "".join(f"{secs:.3f}s {n}x {shape}\n\n" for shape, (n, secs) in costliest)
+        )
+        stats.sort_stats("cumulative").print_stats(25)
+
+
+def _sql_shape(sql: str) -> str:
+    """A statement without its literal lists, so repeats of one query group together."""
+    import re
+
+    return re.sub(r"\(%s(?:, %s)*\)", "(…)", " ".join(sql.split()))
+
+
+def _timed_sync(
+    business_pk: int, paced: list[float], profile: Profile | None = None
+) -> tuple[Any, float, int]:
     """One sync of a business: its run, wall seconds and database queries."""
     from django.db import connection
 
@@ -247,11 +302,21 @@ def _timed_sync(business_pk: int, paced: list[float]) -> tuple[Any, float, int]:
 
     started = time.perf_counter()
     with connection.execute_wrapper(count):
-        run = business_sync(business_id=business_pk, sleep=paced.append)
+        if profile is None:
+            run = business_sync(business_id=business_pk, sleep=paced.append)
+        else:
+            with connection.execute_wrapper(profile.timed):
+                profile.profiler.enable()
+                try:
+                    run = business_sync(business_id=business_pk, sleep=paced.append)
+                finally:
+                    profile.profiler.disable()
     return run, time.perf_counter() - started, queries[0]
 
 
-def run_size(size: int, page_size: int | None = None, second: bool = True) -> list[Row]:
+def run_size(
+    size: int, page_size: int | None = None, second: bool = True, profile: Path | None = None
+) -> list[Row]:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -298,7 +363,10 @@ def run_size(size: int, page_size: int | None = None, second: bool = True) -> li
             with time_machine.travel(later, tick=True):
                 for row, business in zip(rows, businesses, strict=True):
                     http_before = sandbox.requests()
-                    run, seconds, queries = _timed_sync(business.pk, paced)
+                    prof = Profile() if profile else None
+                    run, seconds, queries = _timed_sync(business.pk, paced, prof)
+                    if prof and profile:
+                        prof.report(f"second-{size}-{business.pk}", seconds, profile)
                     row.again_calls = run.graph_calls
                     row.again_http = sandbox.requests() - http_before
                     row.again_seconds = seconds
@@ -442,6 +510,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="the sync's page size (default: the sandbox's largest, 500, as the bound assumes)",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="profile each second sync: cProfile dumps in DIR, the database's and the "
+        "sandbox's shares of its wall time, its costliest statements",
+    )
     args = parser.parse_args(argv)
     _configure_env()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -458,7 +534,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         by_size = {}
         for size in sizes:
             print(f"syncing a generated world of {size} assets…", flush=True)
-            by_size[size] = run_size(size, args.page_size, second=not args.no_second)
+            by_size[size] = run_size(
+                size, args.page_size, second=not args.no_second, profile=args.profile
+            )
         print()
         print_rows([row for rows in by_size.values() for row in rows])
         print_summary(by_size)

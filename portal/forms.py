@@ -3,7 +3,10 @@ services behind them check everything again and decide."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 
@@ -22,11 +25,27 @@ class AccessReportForm(forms.Form):
 
 
 class OffboardForm(forms.Form):
-    email = forms.EmailField(
-        label="Email of the person leaving",
+    """Who left: a name or part of an email to find them, or the exact email once picked."""
+
+    who = forms.CharField(
+        label="Name or email of the person leaving",
         max_length=254,
-        error_messages={
-            "required": "Email: enter the email of the person who left.",
-            "invalid": "Email: enter an address like name@example.com.",
-        },
+        required=False,
+        strip=True,
     )
+    email = forms.EmailField(
+        required=False,
+        max_length=254,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "Email: enter an address like name@example.com."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        who = cleaned.get("who") or ""
+        if not cleaned.get("email") and "@" in who:
+            with contextlib.suppress(ValidationError):
+                cleaned["email"] = forms.EmailField().clean(who)
+        if not who and not cleaned.get("email") and not self.errors:
+            raise ValidationError("Enter the name or email of the person who left.")
+        return cleaned

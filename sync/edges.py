@@ -9,6 +9,7 @@ asset whose answer failed, or every asset of a section that stopped part-way, st
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -29,18 +30,21 @@ PER_ASSET_SLICE = 2000
 
 
 def edges_due_filter(*, business: Business, started_at: datetime) -> Q:
-    """Which of a business's assets an incremental sync re-reads the per-asset edges of
-    (assigned users, partner shares, custom conversions), as a filter on ``Asset`` joined to
-    the business's ``accesses`` (issue 12):
+    """Which of a business's live accesses an incremental sync re-reads the asset's per-asset
+    edges of (assigned users, partner shares, custom conversions), as a filter on
+    ``AssetAccess`` that names only the access's own columns (issue 12):
 
     - never read, or changed in a listing since (``edges_read_at`` empty);
-    - read in this very run (an earlier per-asset section of it);
     - the oldest-read slice: its share of the accesses is the business's sync interval over
       SYNC_EDGE_WINDOW_HOURS (at least one), so every asset is re-read within the window;
     - overdue: read before the window began (syncs ran less often than the interval);
     - where the portal pushed since the last sync or is still pushing (a grant or a partner
       share not yet in sync): the read-back.
-    """
+
+    No join to ``Asset``: OR'ed conditions across a join left PostgreSQL free to loop over
+    every access of the business once per asset whenever its statistics missed the
+    business's rows (a newly connected business, autovacuum behind), which made a no-change
+    sync of 50k assets slower than the first one."""
     window = timedelta(hours=settings.SYNC_EDGE_WINDOW_HOURS)
     interval = timedelta(minutes=business.sync_interval_minutes or 60)
     live = AssetAccess.objects.filter(
@@ -50,11 +54,7 @@ def edges_due_filter(*, business: Business, started_at: datetime) -> Q:
         edges_read_at__isnull=False,
         edges_read_at__lt=started_at,
     )
-    due = (
-        Q(accesses__edges_read_at__isnull=True)
-        | Q(accesses__edges_read_at__gte=started_at)
-        | Q(accesses__edges_read_at__lt=started_at - window)
-    )
+    due = Q(edges_read_at__isnull=True) | Q(edges_read_at__lt=started_at - window)
     total = live.count()
     if total:
         size = max(1, math.ceil(total * (interval / window)))
@@ -69,9 +69,7 @@ def edges_due_filter(*, business: Business, started_at: datetime) -> Q:
         ).last()
         assert last is not None  # there are ``total`` rows
         read_at, asset_pk = last
-        due |= Q(accesses__edges_read_at__lt=read_at) | Q(
-            accesses__edges_read_at=read_at, pk__lte=asset_pk
-        )
+        due |= Q(edges_read_at__lt=read_at) | Q(edges_read_at=read_at, asset_id__lte=asset_pk)
     since = business.last_synced_at or started_at
     pushed_grants = Grant.objects.filter(business=business).filter(
         Q(push_state__in=[PushState.PENDING, PushState.PENDING_REMOVAL, PushState.FAILED])
@@ -80,7 +78,9 @@ def edges_due_filter(*, business: Business, started_at: datetime) -> Q:
     pushing_shares = AssetAccess.objects.filter(asset__owner_business=business).exclude(
         push_state__in=[PushState.IN_SYNC, PushState.REMOVED]
     )
-    due |= Q(pk__in=pushed_grants.values("asset_id")) | Q(pk__in=pushing_shares.values("asset_id"))
+    due |= Q(asset_id__in=pushed_grants.values("asset_id")) | Q(
+        asset_id__in=pushing_shares.values("asset_id")
+    )
     return due
 
 
@@ -89,14 +89,19 @@ class EdgeReads:
 
     ``full``: read every asset (a first sync, or a run asked for a full re-read); otherwise only
     those due. ``withdrawn``: the run's set of listings Meta no longer serves (shared, filled as
-    the run goes): assets known only from such a listing are not read one by one either."""
+    the run goes): assets known only from such a listing are not read one by one either.
+
+    Which assets to read is decided once per run, when the first per-asset section starts
+    (after every listing has marked what changed), and kept as the sorted asset pks (8 bytes
+    each, plus one for "owned"): every section reads the same assets, and each slice is read
+    back by primary key, so a slice costs the same whatever the business's size."""
 
     def __init__(self, business: Business, *, full: bool, withdrawn: set[str]) -> None:
         self.business = business
         self.full = full
         self.withdrawn = withdrawn
         self.started_at = timezone.now()
-        self._due: Q | None = None
+        self._to_read: tuple[array[int], bytearray] | None = None  # (asset pks, owned flags)
         self.failed: set[int] = set()  # assets whose per-asset answer was an error
         self.incomplete = False  # a per-asset section stopped part-way
 
@@ -112,40 +117,48 @@ class EdgeReads:
             self.finish()
             raise
 
+    def _assets_to_read(self) -> tuple[array[int], bytearray]:
+        """The pks of the assets this run reads the edges of, ascending, and for each whether
+        the business owns it: the live confirmed accesses (all of them, or those due), in one
+        query on the accesses alone."""
+        if self._to_read is None:
+            accesses = AssetAccess.objects.filter(
+                business=self.business,
+                removed_at__isnull=True,
+                access_status=AssetAccess.AccessStatus.CONFIRMED,
+            )
+            if not self.full:
+                accesses = accesses.filter(
+                    edges_due_filter(business=self.business, started_at=self.started_at)
+                )
+            pks: array[int] = array("q")
+            owned = bytearray()
+            rows = accesses.order_by("asset_id").values_list("asset_id", "access_type")
+            for asset_pk, access_type in rows.iterator(chunk_size=PER_ASSET_SLICE):
+                pks.append(asset_pk)
+                owned.append(access_type == AssetAccess.AccessType.OWNER)
+            self._to_read = (pks, owned)
+        return self._to_read
+
     def owned_assets(
         self, kinds: Iterable[str], *, only_owned: bool = False
     ) -> Iterator[list[tuple[int, str, str]]]:
         """(pk, meta_id, kind) of the live assets this business owns (or also reaches) whose
-        edges this run reads, in slices of PER_ASSET_SLICE, so memory stays flat whatever the
-        business's size."""
-        access = Q(
-            accesses__business=self.business,
-            accesses__removed_at__isnull=True,
-            accesses__access_status=AssetAccess.AccessStatus.CONFIRMED,
-        )
-        if only_owned:
-            access &= Q(accesses__access_type=AssetAccess.AccessType.OWNER)
-        if not self.full:
-            if self._due is None:
-                self._due = edges_due_filter(business=self.business, started_at=self.started_at)
-            access &= self._due
-        qs = (
-            Asset.objects.filter(access, kind__in=list(kinds), removed_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", "meta_id", "kind", "owner_business_id")
-            .distinct()
-        )
+        edges this run reads, in slices of at most PER_ASSET_SLICE, so memory stays flat
+        whatever the business's size."""
+        pks, owned = self._assets_to_read()
+        wanted = (pk for pk, mine in zip(pks, owned, strict=True) if mine or not only_owned)
         withdrawn = {
             (kind, relation)
             for (kind, relation), edge in ops.ASSET_EDGES.items()
             if edge in self.withdrawn
         }
-        last = 0
-        while True:
-            rows = list(qs.filter(pk__gt=last)[:PER_ASSET_SLICE])
-            if not rows:
-                return
-            last = rows[-1][0]
+        for window in in_chunks(wanted, PER_ASSET_SLICE):
+            rows = (
+                Asset.objects.filter(pk__in=window, kind__in=list(kinds), removed_at__isnull=True)
+                .order_by("pk")
+                .values_list("pk", "meta_id", "kind", "owner_business_id")
+            )
             chunk = [
                 (pk, meta, kind)
                 for pk, meta, kind, owner in rows

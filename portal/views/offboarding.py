@@ -4,10 +4,8 @@ records who did it) and end on a results page: what was removed, what Meta refus
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -21,35 +19,9 @@ from businesses.approval_gate import RiskyChange, hold_if_required
 from businesses.models import AuditEvent, BusinessUser
 from core.pages import render_page, require_perm
 from portal import offboarding as service
+from portal.forms import OffboardForm
 
 MAX_MATCHES = 50
-
-
-class OffboardForm(forms.Form):
-    """Who left: a name or part of an email to find them, or the exact email once picked."""
-
-    who = forms.CharField(
-        label="Name or email of the person leaving",
-        max_length=254,
-        required=False,
-        strip=True,
-    )
-    email = forms.EmailField(
-        required=False,
-        max_length=254,
-        widget=forms.HiddenInput,
-        error_messages={"invalid": "Email: enter an address like name@example.com."},
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        who = cleaned.get("who") or ""
-        if not cleaned.get("email") and "@" in who:
-            with contextlib.suppress(ValidationError):
-                cleaned["email"] = forms.EmailField().clean(who)
-        if not who and not cleaned.get("email") and not self.errors:
-            raise ValidationError("Enter the name or email of the person who left.")
-        return cleaned
 
 
 def people_matching(user, who: str) -> list[dict]:

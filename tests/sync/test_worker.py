@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import close_old_connections, connection
@@ -38,7 +39,11 @@ pytestmark = [
 class Worker:
     """``celery -A config worker`` in its own process group; ``start()`` waits for "ready"."""
 
-    def __init__(self, graph_url: str, log: Path) -> None:
+    def __init__(
+        self, graph_url: str, log: Path, *, pool: str = "prefork", concurrency: int = 2
+    ) -> None:
+        self.pool = pool
+        self.concurrency = concurrency
         db = connection.settings_dict
         self.env = {
             **os.environ,
@@ -67,9 +72,9 @@ class Worker:
                 "-Q",
                 "sync,push,default",
                 "--concurrency",
-                "2",
+                str(self.concurrency),
                 "--pool",
-                "prefork",
+                self.pool,
                 "--without-gossip",
                 "--without-mingle",
                 "--hostname",
@@ -133,12 +138,12 @@ def status_of(run: SyncRun) -> str:
 
 
 @pytest.fixture
-def start_worker(sb, redis_broker, tmp_path) -> Iterator[Callable[[], Worker]]:
+def start_worker(sb, redis_broker, tmp_path) -> Iterator[Callable[..., Worker]]:
     """Start workers on demand; every one is stopped after the test, whatever happened."""
     started: list[Worker] = []
 
-    def start() -> Worker:
-        worker = Worker(sb.base_url, tmp_path / f"worker{len(started) + 1}.log")
+    def start(**options: Any) -> Worker:
+        worker = Worker(sb.base_url, tmp_path / f"worker{len(started) + 1}.log", **options)
         started.append(worker)
         return worker.start()
 
@@ -168,6 +173,20 @@ def test_a_requested_sync_runs_on_the_worker_and_succeeds(cast, sb, start_worker
     run.refresh_from_db()
     assert run.graph_calls > 0 and run.created_count > 0
     assert truth.differences(truth.portal([cast.acme]), truth.meta(sb.world, [cast.acme])) == {}
+
+
+def test_a_thread_pool_worker_syncs_every_client_at_once_each_equal_to_meta(cast, sb, start_worker):
+    """Syncs wait on Meta far more than they compute, so one process with a pool of threads
+    (``celery worker --pool threads``) serves several at once; each thread has its own database
+    connection, which Celery's Django fix-up closes after every task."""
+    start_worker(pool="threads", concurrency=4)
+    clients = [cast.acme, cast.blue_harbor, cast.cedar_pine]
+
+    runs = [request_sync(client) for client in clients]
+
+    for run in runs:
+        wait_until(lambda run=run: status_of(run) == SyncRun.Status.SUCCEEDED, what="every sync")
+    assert truth.differences(truth.portal(clients), truth.meta(sb.world, clients)) == {}
 
 
 def test_ten_simultaneous_triggers_run_one_sync_and_skip_the_rest(cast, sb, start_worker):
