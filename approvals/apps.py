@@ -6,7 +6,7 @@ class ApprovalsConfig(AppConfig):
     verbose_name = "Two-person approval"
 
     def ready(self) -> None:
-        from approvals.services import hold_policy
+        from approvals.services import approval_required, hold_policy
         from businesses import approval_gate
 
-        approval_gate.register(hold_policy)
+        approval_gate.register(hold_policy, required=approval_required)

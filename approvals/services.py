@@ -21,7 +21,12 @@ from django.utils import timezone
 from approvals.models import ApprovalPolicy, ChangeRequest
 from assets.models import Asset, Grant, GrantMode
 from assets.partnerships import partnership_end
-from assets.services import grant_request_removal, grants_apply_preset
+from assets.services import (
+    grant_create,
+    grant_request_removal,
+    grant_set_tasks,
+    grants_apply_preset,
+)
 from businesses import scoping
 from businesses.actors import Actor
 from businesses.approval_gate import Held, RiskyChange
@@ -52,6 +57,11 @@ def policy_for(business: Business) -> ApprovalPolicy | None:
             agencies = Business.objects.filter(is_agency=True)
     policies = ApprovalPolicy.objects.filter(agency__in=agencies).order_by("-enabled", "pk")
     return policies.first()
+
+
+def approval_required(business: Business) -> bool:
+    policy = policy_for(business)
+    return policy is not None and policy.enabled
 
 
 def hold_policy(
@@ -236,7 +246,12 @@ def approval_policy_set(
 def _apply(request: ChangeRequest, actor: Actor) -> str:
     """Call the kernel service the entry point would have called."""
     p, business = request.payload, request.business
-    if request.change == RiskyChange.GRANT_FULL_CONTROL:
+    if "tasks" in p:
+        # A grant's tasks set as typed (the admin's grant form): the same grant services.
+        return _apply_grant_tasks(p, actor)
+    if "preset" in p:
+        # A preset on several assets (the give-access page): full control given, or taken
+        # from an asset's last admin by replacing.
         holder: dict[str, Any] = (
             # The holder may be the client's or an agency's serving it (give access offers both).
             {"person": BusinessUser.objects.get(pk=p["person_id"])}
@@ -271,3 +286,20 @@ def _apply(request: ChangeRequest, actor: Actor) -> str:
         grant_request_removal(grant=grant, actor=actor)
         return f"Grant on {grant.asset} being removed in Meta."
     raise ValidationError(f"Unknown change {request.change}.")
+
+
+def _apply_grant_tasks(p: dict[str, Any], actor: Actor) -> str:
+    if p.get("grant_id"):
+        grant = Grant.objects.select_related("asset").get(pk=p["grant_id"])
+        grant = grant_set_tasks(grant=grant, tasks=p["tasks"], actor=actor, mode=p["mode"])
+    else:
+        grant = grant_create(
+            asset=Asset.objects.get(pk=p["asset_id"]),
+            person=BusinessUser.objects.get(pk=p["person_id"]) if p.get("person_id") else None,
+            system_user=(
+                SystemUser.objects.get(pk=p["system_user_id"]) if p.get("system_user_id") else None
+            ),
+            tasks=p["tasks"],
+            actor=actor,
+        )
+    return f"{grant.principal} now holds {', '.join(grant.tasks)} on {grant.asset}; being pushed to Meta."

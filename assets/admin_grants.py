@@ -12,11 +12,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.text import smart_split, unescape_string_literal
 
 from assets.admin_base import AssetScopedAdminMixin
+from assets.grant_holds import hold_grant_create, hold_grant_removal, hold_grant_set_tasks
 from assets.models import PIXEL_REMOVAL_EXPLANATION, Asset, Grant, GrantMode, PushState
-from assets.selectors import is_last_admin_grant
 from assets.services import (
     grant_create,
     grant_removal_refusal,
@@ -28,11 +30,14 @@ from assets.services import (
 )
 from businesses.actors import Actor
 from businesses.admin_base import client_filter, confirm_action
-from businesses.approval_gate import FULL_CONTROL_TASKS, RiskyChange, hold_if_required
 from businesses.models import BusinessUser
 
 
 class GrantForm(forms.ModelForm):
+    # Who is saving: a risky change (full control given or taken from the last admin) is held
+    # for a second staff member, and the held request is the form's error. Set by the admin.
+    actor: Actor | None = None
+
     tasks = forms.CharField(
         help_text="Meta's task names, comma separated (e.g. ADVERTISE, ANALYZE).",
         widget=forms.TextInput(attrs={"size": 60}),
@@ -73,7 +78,25 @@ class GrantForm(forms.ModelForm):
                 cleaned["tasks"] = validate_tasks(asset.kind, normalise_tasks(raw.split(",")))
             except ValidationError as exc:
                 self.add_error("tasks", exc.message_dict["tasks"])
+        if not self.errors and self.actor is not None:
+            self._hold_if_risky(cleaned)
         return cleaned
+
+    def _hold_if_risky(self, cleaned) -> None:
+        if self.instance.pk:
+            held = hold_grant_set_tasks(
+                grant=self.instance, tasks=cleaned["tasks"], actor=self.actor
+            )
+        else:
+            held = hold_grant_create(
+                asset=cleaned["asset"],
+                person=cleaned.get("person"),
+                system_user=cleaned.get("system_user"),
+                tasks=cleaned["tasks"],
+                actor=self.actor,
+            )
+        if held is not None:
+            raise ValidationError(held.message)
 
     def _post_clean(self):
         # The service validates and saves; the instance only carries the choices for display.
@@ -185,6 +208,11 @@ class GrantAdmin(AssetScopedAdminMixin, admin.ModelAdmin):
     def task_list(self, obj: Grant) -> str:
         return ", ".join(obj.tasks)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        # A subclass per request: the actor never leaks into another request's form.
+        return type(form_class.__name__, (form_class,), {"actor": Actor.staff(request.user)})
+
     def save_model(self, request, obj, form, change):
         actor = Actor.staff(request.user)
         data = form.cleaned_data
@@ -223,11 +251,28 @@ class GrantAdmin(AssetScopedAdminMixin, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def delete_model(self, request, obj):
-        grant_request_removal(grant=obj, actor=Actor.staff(request.user))
+        request.grant_removal_held = not self._remove_unless_held(request, obj)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "grant_removal_held", False):
+            # Nothing was removed: no "deleted successfully", back to the grant instead.
+            return redirect(reverse("admin:assets_grant_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
 
     def delete_queryset(self, request, queryset):
         for grant in self._removable(request, queryset):
-            grant_request_removal(grant=grant, actor=Actor.staff(request.user))
+            self._remove_unless_held(request, grant)
+
+    def _remove_unless_held(self, request, grant: Grant) -> bool:
+        """Remove the grant in Meta, unless it is the asset's last admin and the removal
+        waits for a second staff member (the message says which request)."""
+        actor = Actor.staff(request.user)
+        held = hold_grant_removal(grant=grant, actor=actor)
+        if held is not None:
+            messages.warning(request, held.message)
+            return False
+        grant_request_removal(grant=grant, actor=actor)
+        return True
 
     def _removable(self, request, queryset) -> list[Grant]:
         """The grants Meta can remove one by one; a message explains the others."""
@@ -282,19 +327,6 @@ class GrantAdmin(AssetScopedAdminMixin, admin.ModelAdmin):
         for grant in self._removable(
             request, live.select_related("asset", "business", "person", "system_user")
         ):
-            if is_last_admin_grant(grant, FULL_CONTROL_TASKS):
-                held = hold_if_required(
-                    change=RiskyChange.REVOKE_LAST_ADMIN,
-                    business=grant.business,
-                    actor=Actor.staff(request.user),
-                    summary=f"Revoke the last admin of {grant.asset}: "
-                    f"{grant.person or grant.system_user}",
-                    payload={"grant_id": grant.pk},
-                )
-                if held is not None:
-                    messages.warning(request, held.message)
-                    continue
-            grant_request_removal(grant=grant, actor=Actor.staff(request.user))
-            count += 1
+            count += self._remove_unless_held(request, grant)
         messages.success(request, f"{count} grant(s) will be removed from Meta.")
         return None

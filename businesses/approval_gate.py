@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models
 
 from businesses.actors import Actor
+from businesses.audit import audit_record
 from businesses.models import Business
 
 
@@ -38,13 +39,20 @@ class Held:
     message: str
 
 
+class ApprovalRequired(Exception):
+    """An operator command met a risky change while approval is on, without the explicit flag."""
+
+
 Policy = Callable[..., Held | None]
+Requirement = Callable[[Business], bool]
 _policy: Policy | None = None
+_required: Requirement | None = None
 
 
-def register(policy: Policy) -> None:
-    global _policy
+def register(policy: Policy, *, required: Requirement | None = None) -> None:
+    global _policy, _required
     _policy = policy
+    _required = required
 
 
 def hold_if_required(
@@ -54,3 +62,33 @@ def hold_if_required(
     if _policy is None:
         return None
     return _policy(change=change, business=business, actor=actor, summary=summary, payload=payload)
+
+
+def approval_required(business: Business) -> bool:
+    """Whether the business's agency turned two-person approval on (nothing is saved)."""
+    return _required is not None and _required(business)
+
+
+def refuse_or_record_bypass(
+    *, change: str, business: Business, actor: Actor, summary: str, without_approval: bool
+) -> None:
+    """For operator commands. A shell has no staff identity, so a request it saved could be
+    approved by the very person who ran it: with approval on, a command refuses and points to
+    the portal, unless the operator passes the explicit flag, which the audit trail records
+    (break-glass: the operator can act, but never silently)."""
+    if not approval_required(business):
+        return
+    if not without_approval:
+        raise ApprovalRequired(
+            f"Two-person approval is on for {business.name}: ask for this change in the portal "
+            "(a second staff member approves it there), or run again with --without-approval, "
+            "which is recorded in the audit trail."
+        )
+    audit_record(
+        actor=actor,
+        action="approval.bypass",
+        business=business,
+        target=business,
+        summary=f"Without two-person approval (--without-approval): {summary}",
+        changes={"change": change},
+    )

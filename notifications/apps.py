@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from businesses import alerts
+        from notifications.services import event_raise
+
+        alerts.register(event_raise)

@@ -10,13 +10,14 @@ Each detector looks back NOTIFY_LOOKBACK_HOURS only, so a first run does not ale
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from assets.models import Grant, PushState
+from assets.models import AssetAccess, Grant, PushState
 from businesses.models import AccessToken, Business, PartnerRelationship
 from notifications.models import EventKind
 from notifications.services import event_raise
@@ -149,6 +150,36 @@ def detect_push_failures(now: datetime) -> int:
                 summary=f"A change to {grant.asset} could not be applied in Meta: "
                 f"{grant.push_error[:300]}",
                 link=_admin_link(grant),
+            )
+        )
+    for access in AssetAccess.objects.filter(
+        push_state=PushState.FAILED, updated_at__gte=now - _lookback()
+    ).select_related("asset", "business"):
+        # A share has no attempt counter: its failure is named by Meta's words, so the same
+        # failure seen by the next pass (or after an unrelated save of the row) is not new.
+        failure = zlib.crc32(access.push_error.encode())
+        raised += bool(
+            event_raise(
+                kind=EventKind.PUSH_FAILED,
+                business=access.asset.owner_business or access.business,
+                dedup_key=f"push_failed:share:{access.pk}:{failure}",
+                summary=f"Sharing {access.asset} with {access.business.name} could not be "
+                f"applied in Meta: {access.push_error[:300]}",
+                link=_admin_link(access),
+            )
+        )
+    # A system user Meta did not create: a failed row is final (trying again makes a new one).
+    for system_user in SystemUser.objects.filter(
+        status=SystemUser.Status.FAILED, updated_at__gte=now - _lookback()
+    ).select_related("business"):
+        raised += bool(
+            event_raise(
+                kind=EventKind.PUSH_FAILED,
+                business=system_user.business,
+                dedup_key=f"push_failed:system_user:{system_user.pk}",
+                summary=f"System user {system_user.name} could not be created in "
+                f"{system_user.business.name}: {system_user.failure_reason[:300]}",
+                link=_admin_link(system_user),
             )
         )
     return raised

@@ -10,21 +10,8 @@ from django.db import models
 from django.db.models import Q
 
 from businesses import crypto
+from businesses.alerts import EventKind
 from businesses.models import Business, TimeStampedModel
-
-
-class EventKind(models.TextChoices):
-    TOKEN_EXPIRING = "token_expiring", "A token expires soon"
-    TOKEN_INVALID = "token_invalid", "A token is no longer valid"
-    SYNC_FAILED_TWICE = "sync_failed_twice", "A sync failed twice in a row"
-    ACCESS_LOST = "access_lost", "Access lost (asset no longer shared, partnership ended)"
-    PUSH_FAILED = "push_failed", "A change could not be pushed to Meta"
-    ONBOARDING_FAILED = "onboarding_failed", "An onboarding failed"
-    CAP_REACHED = "cap_reached", "System-user cap reached"
-    DRIFT = "drift", "Change made in Meta outside the portal (watched clients)"
-    SECURITY_REVIEW = "security_review", "Weekly security review"
-    TEST = "test", "Test alert"
-
 
 # What a staff member can choose on the settings page (the test alert is not a choice).
 CHOOSABLE_EVENTS = [(k, label) for k, label in EventKind.choices if k != EventKind.TEST]

@@ -27,17 +27,7 @@ def person_remove_from_meta(*, person: BusinessUser, actor: Actor) -> BusinessUs
     except TransientError:
         raise
     except GraphError as err:
-        with transaction.atomic():
-            Grant.objects.filter(person=person, push_state=PushState.PENDING_REMOVAL).update(
-                push_state=PushState.FAILED, push_error=err.describe()
-            )
-            audit_record(
-                actor=actor,
-                action="person.offboard_failed",
-                business=person.business,
-                target=person,
-                summary=f"Meta refused to remove {person.name or person.email}: {err.describe()}",
-            )
+        person_removal_failed(person=person, reason=f"Meta refused: {err.describe()}", actor=actor)
         return person
     now = timezone.now()
     with transaction.atomic():
@@ -56,3 +46,19 @@ def person_remove_from_meta(*, person: BusinessUser, actor: Actor) -> BusinessUs
         )
     person.refresh_from_db()
     return person
+
+
+def person_removal_failed(*, person: BusinessUser, reason: str, actor: Actor) -> None:
+    """Meta refused, or the retries are spent: the grants waiting for the removal are marked
+    failed (with the time, so the notifications' push-failure detection sees them)."""
+    with transaction.atomic():
+        Grant.objects.filter(person=person, push_state=PushState.PENDING_REMOVAL).update(
+            push_state=PushState.FAILED, push_error=reason[:2000], updated_at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action="person.offboard_failed",
+            business=person.business,
+            target=person,
+            summary=f"Could not remove {person.name or person.email} in Meta: {reason}",
+        )

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from businesses.actors import Actor
 from businesses.models import BusinessUser
 from graph import TransientError
-from portal.person_removal import person_remove_from_meta
+from portal.person_removal import person_removal_failed, person_remove_from_meta
 
 logger = logging.getLogger(__name__)
 
@@ -29,4 +29,10 @@ def person_remove_task(self: Task, person_id: int, actor_user_id: int | None = N
     except TransientError as err:
         if not self.request.is_eager and self.request.retries < self.max_retries:
             raise self.retry(countdown=60) from err
-        raise
+        # Retries spent: say so on the grants (and so in a push-failure alert), not only in
+        # the worker's log.
+        person_removal_failed(
+            person=person,
+            reason=f"{err.describe()} Gave up after retrying; offboard again.",
+            actor=Actor.task("offboard", user=user),
+        )

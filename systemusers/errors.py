@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from businesses.models import AccessLevel
+from django.urls import reverse
+from django.utils import timezone
+
+from businesses.alerts import EventKind, alert_raise
+from businesses.models import AccessLevel, Business
 from systemusers.caps import cap_for, level_label
 from systemusers.models import SystemUser
 
@@ -23,6 +27,7 @@ class SystemUserCapError(Exception):
         holders: Sequence[tuple[str, str]],
         refused_by_meta: bool = False,
     ) -> None:
+        self.business_meta_id = business_meta_id
         self.role = role
         self.access_level = access_level
         self.cap = cap
@@ -98,3 +103,19 @@ class SystemUserCapError(Exception):
             f"{level_note} Nothing was created. Retire an unused one (it still counts: Meta "
             "cannot delete system users) or reuse an existing one."
         )
+
+
+def cap_reached_alert(refusal: SystemUserCapError) -> None:
+    """Alert "cap reached" for a refusal, the portal's or Meta's: once a day per business and
+    role however often staff try again. Called where the refusal has rolled its transaction
+    back (the reservation it refused leaves no row a detector could find)."""
+    business = Business.objects.filter(meta_id=refusal.business_meta_id).first()
+    if business is None:
+        return  # a client created in the refused transaction: it no longer exists
+    alert_raise(
+        kind=EventKind.CAP_REACHED,
+        business=business,
+        dedup_key=f"cap_reached:refused:{business.pk}:{refusal.role}:{timezone.now():%Y-%m-%d}",
+        summary=str(refusal),
+        link=reverse("admin:systemusers_systemuser_changelist") + f"?client={business.pk}",
+    )

@@ -20,7 +20,7 @@ from businesses.services import token_store
 from graph import CapReachedError, GraphError, TransientError
 from graph import operations as ops
 from systemusers.caps import access_level_of, cap_for
-from systemusers.errors import SystemUserCapError
+from systemusers.errors import SystemUserCapError, cap_reached_alert
 from systemusers.models import SystemUser
 
 logger = logging.getLogger(__name__)
@@ -158,7 +158,8 @@ def system_user_create_in_meta(*, system_user_id: int, actor: Actor) -> SystemUs
                         holders=counted,
                         refused_by_meta=True,
                     ) from None
-    except SystemUserCapError:
+    except SystemUserCapError as refusal:
+        cap_reached_alert(refusal)
         raise
     except TransientError:
         # Meta may have it or not: the row stays reserved (create_sent_at set), and the task's

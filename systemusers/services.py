@@ -12,7 +12,7 @@ from businesses.audit import audit_record
 from businesses.models import Business
 from businesses.queueing import enqueue
 from systemusers.caps import access_level_of, cap_for, slot_allocate
-from systemusers.errors import SystemUserCapError
+from systemusers.errors import SystemUserCapError, cap_reached_alert
 from systemusers.models import SystemUser
 from systemusers.push import system_user_create_in_meta
 from systemusers.tasks import system_user_create_in_meta_task
@@ -61,6 +61,16 @@ def system_user_reserve(*, business: Business, name: str, role: str, actor: Acto
        the slot's unique constraint is the backstop.
     The call to Meta happens after this transaction commits (``system_user_create``)."""
     name = _validate(name, role)
+    try:
+        return _reserve(business=business, name=name, role=role, actor=actor)
+    except SystemUserCapError as refusal:
+        # After the rollback, so the alert is kept (unless a caller's transaction also rolls
+        # back: onboarding's submission raises it again after its own).
+        cap_reached_alert(refusal)
+        raise
+
+
+def _reserve(*, business: Business, name: str, role: str, actor: Actor) -> SystemUser:
     with transaction.atomic():
         locked = _lock_business(business.pk)
         level = access_level_of(locked)

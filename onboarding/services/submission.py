@@ -15,6 +15,7 @@ from onboarding.models import Onboarding, OnboardingStep
 from onboarding.services.draft import clean_items, require_draft
 from onboarding.services.plan import plan_steps
 from onboarding.services.queue import run_enqueue
+from systemusers.errors import SystemUserCapError, cap_reached_alert
 from systemusers.obo import obo_system_user_reserve
 
 Step = OnboardingStep.Status
@@ -117,6 +118,10 @@ def onboarding_submit(*, onboarding: Onboarding, actor: Actor) -> Onboarding:
                 f"({onboarding.get_method_display()}).",
             )
             transaction.on_commit(lambda: run_enqueue(onboarding.pk))
+    except SystemUserCapError as refusal:
+        # The reservation's own alert went with the rollback: raise it again now.
+        cap_reached_alert(refusal)
+        raise
     except IntegrityError:
         onboarding.refresh_from_db()
         raise ValidationError(

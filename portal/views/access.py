@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from assets.models import Asset, AssetKind, Grant, GrantMode, PushState, TaskPreset
+from assets.selectors import is_last_admin_grant
 from assets.services import grants_apply_preset, grants_preview_preset
 from businesses.actors import Actor
 from businesses.approval_gate import FULL_CONTROL_TASKS, RiskyChange, hold_if_required
@@ -120,8 +121,8 @@ def give_access(request: HttpRequest, business_id: int) -> HttpResponse:
         try:
             changes = grants_preview_preset(**kwargs)
             if request.POST.get("confirm") == "yes":
-                # Reviewed and confirmed: full control may still wait for a second person.
-                held = _hold_full_control(business, form.cleaned_data, actor)
+                # Reviewed and confirmed: a risky change may still wait for a second person.
+                held = _hold_if_risky(business, form.cleaned_data, actor, changes)
                 if held is not None:
                     messages.warning(request, held.message)
                     return redirect("portal:approvals:list")
@@ -162,21 +163,31 @@ def give_access(request: HttpRequest, business_id: int) -> HttpResponse:
     )
 
 
-def _hold_full_control(business, data, actor):
-    """Full control waits for a second staff member when the agency turned approval on."""
+def _hold_if_risky(business, data, actor, changes):
+    """Full control given, or (replacing) taken from the last holder who manages an asset,
+    waits for a second staff member when the agency turned approval on."""
     assets = list(data["assets"])
     presets = TaskPreset.objects.filter(
         slug=data["preset"], asset_kind__in={a.kind for a in assets}
     )
-    if not any(set(p.tasks) & FULL_CONTROL_TASKS for p in presets):
+    if any(set(p.tasks) & FULL_CONTROL_TASKS for p in presets):
+        change, verb = RiskyChange.GRANT_FULL_CONTROL, "Give"
+    elif any(
+        c.grant is not None
+        and not set(c.after) & FULL_CONTROL_TASKS
+        and is_last_admin_grant(c.grant, FULL_CONTROL_TASKS)
+        for c in changes
+    ):
+        change, verb = RiskyChange.REVOKE_LAST_ADMIN, "Take full control from the last admin: set"
+    else:
         return None
     holder = data["holder"]
     is_person = isinstance(holder, BusinessUser)
     return hold_if_required(
-        change=RiskyChange.GRANT_FULL_CONTROL,
+        change=change,
         business=business,
         actor=actor,
-        summary=f"Give {holder.name or getattr(holder, 'email', '')} “{data['preset']}” on "
+        summary=f"{verb} {holder.name or getattr(holder, 'email', '')} “{data['preset']}” on "
         + ", ".join(a.name or a.meta_id for a in assets[:5])
         + (f" and {len(assets) - 5} more" if len(assets) > 5 else ""),
         payload={
