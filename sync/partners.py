@@ -7,11 +7,17 @@ from django.utils import timezone
 from businesses.models import PartnerRelationship
 from graph import operations as ops
 from sync.context import SyncContext
-from sync.listings import pages
+from sync.listings import ListingRead, pages
 
 
 def partners_sync(ctx: SyncContext) -> None:
-    """Partnerships with businesses in the portal, from both sides (clients and agencies)."""
+    """Partnerships with businesses in the portal, from both sides (clients and agencies).
+
+    A partnership this side's listing no longer shows, read to its last page, was ended in
+    Meta (by the other side, or in Business Settings): it is marked removed, which the home
+    page's "Needs attention" and the partnership-ended alert report. Pending ones and On
+    Behalf Of ones are left alone: Meta's reference does not say that either is listed on
+    ``/{business}/clients`` or ``/agencies`` (Business "Clients" / "Agencies" edges)."""
     for listed, as_agency in (
         (
             ctx.listing_pages(
@@ -26,8 +32,10 @@ def partners_sync(ctx: SyncContext) -> None:
             False,
         ),
     ):
-        for nodes in pages(listed):
+        read = ListingRead()
+        for nodes in pages(listed, read):
             for node in nodes:
+                read.seen.add(node.id)
                 other = ctx.known_businesses.get(node.id)
                 if other is None or other == ctx.business.pk:
                     continue  # partners outside the portal are not modelled as rows
@@ -55,3 +63,17 @@ def partners_sync(ctx: SyncContext) -> None:
                         status=status, updated_at=timezone.now()
                     )
                     ctx.run.updated_count += 1
+        if read.complete:
+            _ended_partnerships_removed(ctx, seen=read.seen, as_agency=as_agency)
+
+
+def _ended_partnerships_removed(ctx: SyncContext, *, seen: set[str], as_agency: bool) -> None:
+    mine = {"agency": ctx.business} if as_agency else {"client": ctx.business}
+    other_side = "client__meta_id" if as_agency else "agency__meta_id"
+    ended = (
+        PartnerRelationship.objects.filter(**mine, status=PartnerRelationship.Status.ACTIVE)
+        .exclude(origin=PartnerRelationship.Origin.ON_BEHALF_OF)
+        .exclude(**{f"{other_side}__in": seen})
+    )
+    count = ended.update(status=PartnerRelationship.Status.REMOVED, updated_at=timezone.now())
+    ctx.run.removed_count += count

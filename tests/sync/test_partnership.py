@@ -84,3 +84,37 @@ def test_a_share_withdrawn_in_meta_is_marked_removed_by_the_owners_sync(cast, sb
     share.refresh_from_db()
     assert share.removed_at is not None
     assert run.removed_count >= 1
+
+
+def _client_ends_it_in_meta(sb, agency, client) -> None:
+    """What the client's admin does in Business Settings: remove the agency as a partner."""
+    with sb.world.lock:
+        sb.world.partners.pop((agency.meta_id, client.meta_id))
+
+
+def test_a_partnership_the_client_ended_in_meta_is_marked_removed_by_the_agencys_next_sync(
+    cast, sb, no_sleep
+):
+    sync_all(cast, no_sleep)
+    _client_ends_it_in_meta(sb, cast.agency, cast.acme)
+
+    run = business_sync(business_id=cast.agency.pk, sleep=no_sleep)
+
+    assert run.status == "succeeded", run.error
+    ended = PartnerRelationship.objects.get(agency=cast.agency, client=cast.acme)
+    assert ended.status == PartnerRelationship.Status.REMOVED
+    still = PartnerRelationship.objects.get(agency=cast.agency, client=cast.blue_harbor)
+    assert still.status == PartnerRelationship.Status.ACTIVE
+
+
+def test_an_on_behalf_of_partnership_missing_from_the_listing_is_left_active(cast, sb, no_sleep):
+    sync_all(cast, no_sleep)
+    PartnerRelationship.objects.filter(agency=cast.agency, client=cast.acme).update(
+        origin=PartnerRelationship.Origin.ON_BEHALF_OF
+    )
+    _client_ends_it_in_meta(sb, cast.agency, cast.acme)
+
+    business_sync(business_id=cast.agency.pk, sleep=no_sleep)
+
+    kept = PartnerRelationship.objects.get(agency=cast.agency, client=cast.acme)
+    assert kept.status == PartnerRelationship.Status.ACTIVE
