@@ -82,4 +82,11 @@ def staff_groups(transactional_db) -> None:
 
     importlib.import_module("businesses.migrations.0003_staff_groups").create_groups(apps, None)
     importlib.import_module("businesses.migrations.0005_staff_group_permissions").grant(apps, None)
+    # The models that moved to the sync and onboarding apps: the groups' permissions on them.
+    importlib.import_module("sync.migrations.0002_content_types_and_audit_targets").forwards(
+        apps, None
+    )
+    importlib.import_module("onboarding.migrations.0002_content_types_and_audit_targets").forwards(
+        apps, None
+    )
     importlib.import_module("assets.migrations.0003_task_vocabulary").seed(apps, None)
