@@ -65,7 +65,7 @@ class Onboarding(TimeStampedModel):
         help_text="The client admin's user token (encrypted elsewhere), from the wizard or Login.",
     )
     # Ties the Facebook Login callback to this onboarding: random, single-use, expiring
-    # (businesses/onboarding.py login_state_* is the one place that issues and spends it).
+    # (onboarding/services/login.py login_state_* is the one place that issues and spends it).
     oauth_state = models.CharField(max_length=64, blank=True, editable=False)
     oauth_state_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     oauth_state_used_at = models.DateTimeField(null=True, blank=True, editable=False)
