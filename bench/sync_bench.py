@@ -119,7 +119,7 @@ def lower_bound(world, business_id: str, in_portal: set[str]) -> Bound:
     """The fewest calls that read what the sync reads for one business."""
     from assets.models import GRANTABLE_KINDS, SHAREABLE_KINDS
     from graph.operations import GROUP_EDGES
-    from sync.engine import CLIENT_KINDS, OWNED_KINDS, PENDING
+    from sync.asset_listings import CLIENT_KINDS, OWNED_KINDS, PENDING
 
     page = world.config.page_size_cap
     bound = Bound()
@@ -292,7 +292,7 @@ def _timed_sync(
     """One sync of a business: its run, wall seconds and database queries."""
     from django.db import connection
 
-    from sync.engine import business_sync
+    from sync.run import business_sync
 
     queries = [0]
 

@@ -1,4 +1,4 @@
-"""One sync run, start to finish, in this process (see ``sync.engine`` for what a sync does).
+"""One sync run, start to finish, in this process (see the ``sync`` package docstring for what a sync does).
 
 The run claims its business (``run_claim``), runs the sections (``sections_run``) with the
 business's Graph client, and records the outcome: throttling pauses the business until Meta's

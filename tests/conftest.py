@@ -9,7 +9,7 @@ from businesses.connect import business_connect
 from businesses.developer_apps import developer_app_register
 from businesses.models import Business
 from sandbox.server import SandboxServer
-from sync.engine import business_sync
+from sync.run import business_sync
 from tests.factories import BusinessFactory, DeveloperAppFactory, StaffFactory
 
 ACCOUNT_MANAGER = "Account manager"

@@ -16,7 +16,7 @@ from assets.services import (
 )
 from businesses.actors import Actor
 from businesses.models import BusinessUser
-from sync.engine import business_sync
+from sync.run import business_sync
 from tests.factories import AssetFactory, BusinessFactory, PersonFactory
 
 SIX_PAGE_TASKS = ["MANAGE", "CREATE_CONTENT", "MODERATE", "MESSAGING", "ADVERTISE", "ANALYZE"]

@@ -15,7 +15,7 @@ from businesses.connect import business_connect
 from businesses.models import AuditEvent, BusinessUser
 from liveaccounts.refresh import account_activity_refresh
 from security.models import FindingDismissal
-from sync.engine import business_sync
+from sync.run import business_sync
 from tests.factories import StaffFactory
 
 pytestmark = [

@@ -14,8 +14,8 @@ from businesses.actors import Actor
 from businesses.connect import business_connect
 from businesses.models import BusinessUser, PartnerRelationship
 from onboarding.models import Onboarding
-from sync.engine import business_sync
 from sync.models import DriftEvent, SyncRun
+from sync.run import business_sync
 from systemusers.models import SystemUser
 
 pytestmark = [

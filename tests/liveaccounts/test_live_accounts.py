@@ -16,7 +16,7 @@ from graph.insights import read_account_activity
 from liveaccounts.models import AccountActivity
 from liveaccounts.refresh import account_activity_refresh
 from security.review import security_review
-from sync.engine import business_sync
+from sync.run import business_sync
 from tests.factories import GrantFactory, PersonFactory, StaffFactory
 
 

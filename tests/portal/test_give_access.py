@@ -9,7 +9,7 @@ from assets.models import Asset, Grant, PushState
 from assets.templatetags.tasks import task_labels
 from businesses.actors import Actor
 from businesses.models import BusinessUser, StaffAssignment
-from sync.engine import business_sync
+from sync.run import business_sync
 
 
 def _choices(business):

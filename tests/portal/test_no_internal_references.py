@@ -21,7 +21,7 @@ from businesses.models import Business
 from onboarding.models import Onboarding
 from onboarding.services import onboarding_start
 from portal.urls import urlpatterns
-from sync.engine import business_sync
+from sync.run import business_sync
 from tests.factories import StaffFactory
 
 # Transactional like the other tests that sync against the sandbox, restoring the migrations'

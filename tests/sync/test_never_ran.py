@@ -247,7 +247,7 @@ def test_the_logging_configuration_redacts_a_token_logged_through_it():
     token = "EAAB" + "Zq7" * 20
     script = (
         "import django, logging; django.setup(); "
-        f"logging.getLogger('sync.engine').warning('calling with access_token={token} and {token}')"
+        f"logging.getLogger('sync.run').warning('calling with access_token={token} and {token}')"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     result = subprocess.run(

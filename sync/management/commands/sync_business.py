@@ -6,8 +6,8 @@ from businesses.actors import Actor
 from businesses.models import Business
 from businesses.models.base import meta_id_validator
 from core.commands import OperatorCommand
-from sync.engine import business_sync
 from sync.models import SyncRun
+from sync.run import business_sync
 
 
 class Command(OperatorCommand):
