@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
+from django.db import migrations
 
 GROUPS_WITH_EVERY_PERMISSION = ("Agency admin", "Account manager")
 GROUP_WITH_VIEW_ONLY = "Auditor (read-only)"
@@ -59,3 +61,34 @@ def moved_models_follow(
         group.permissions.add(*ours)
     for group in group_model.objects.filter(name=GROUP_WITH_VIEW_ONLY):
         group.permissions.add(*ours.filter(codename__startswith="view_"))
+
+
+def moved_models_return(apps: Any, *, from_app: str, to_app: str, models: tuple[str, ...]) -> None:
+    """The way back (unapplying the move): content types and audit rows name ``from_app`` again."""
+    content_type_model = apps.get_model("contenttypes", "ContentType")
+    audit_event_model = apps.get_model("businesses", "AuditEvent")
+    content_type_model.objects.filter(app_label=to_app, model__in=models).update(app_label=from_app)
+    for model in models:
+        audit_event_model.objects.filter(target_type=f"{to_app}.{model}").update(
+            target_type=f"{from_app}.{model}"
+        )
+
+
+def moved_models_operation(
+    *, from_app: str, to_app: str, models: tuple[str, ...]
+) -> migrations.RunPython:
+    """The data migration of a move, both ways: ``moved_models_follow`` / ``moved_models_return``."""
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        moved_models_follow(
+            apps,
+            from_app=from_app,
+            to_app=to_app,
+            models=models,
+            global_app_config=global_apps.get_app_config(to_app),
+        )
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        moved_models_return(apps, from_app=from_app, to_app=to_app, models=models)
+
+    return migrations.RunPython(forwards, backwards)

@@ -11,6 +11,7 @@ from businesses.actors import Actor
 from businesses.connect import business_connect
 from businesses.models import AccessToken, Business, DeveloperApp
 from businesses.services import token_store
+from core.moves import moved_models_follow
 from sandbox.testing import sandbox, sandbox_world  # noqa: F401 (fixtures)
 from tests.factories import AssetFactory, GrantFactory, PersonFactory, SystemUserFactory
 
@@ -83,10 +84,15 @@ def staff_groups(transactional_db) -> None:
     importlib.import_module("businesses.migrations.0003_staff_groups").create_groups(apps, None)
     importlib.import_module("businesses.migrations.0005_staff_group_permissions").grant(apps, None)
     # The models that moved to the sync and onboarding apps: the groups' permissions on them.
-    importlib.import_module("sync.migrations.0002_content_types_and_audit_targets").forwards(
-        apps, None
-    )
-    importlib.import_module("onboarding.migrations.0002_content_types_and_audit_targets").forwards(
-        apps, None
-    )
+    for app_label, models in (
+        ("sync", ("syncrun", "driftevent")),
+        ("onboarding", ("onboarding", "onboardingstep")),
+    ):
+        moved_models_follow(
+            apps,
+            from_app="businesses",
+            to_app=app_label,
+            models=models,
+            global_app_config=apps.get_app_config(app_label),
+        )
     importlib.import_module("assets.migrations.0003_task_vocabulary").seed(apps, None)
