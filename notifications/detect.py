@@ -154,7 +154,7 @@ def detect_push_failures(now: datetime) -> int:
         )
     for access in AssetAccess.objects.filter(
         push_state=PushState.FAILED, updated_at__gte=now - _lookback()
-    ).select_related("asset", "business"):
+    ).select_related("asset__owner_business", "business"):
         # A share has no attempt counter: its failure is named by Meta's words, so the same
         # failure seen by the next pass (or after an unrelated save of the row) is not new.
         failure = zlib.crc32(access.push_error.encode())
