@@ -34,6 +34,10 @@ def graph_config() -> GraphConfig:
     )
 
 
+def _whole_pct(pct: float | None) -> int | None:
+    return None if pct is None else min(100, int(pct))
+
+
 class CallLedger:
     """Collects the client's call records and writes them in bulk (one INSERT per 1,000 calls:
     a 50k-asset sync makes ~30k counted calls, and one INSERT per 50 was most of its queries)."""
@@ -59,6 +63,8 @@ class CallLedger:
                 status=record.status,
                 error_code=record.error_code,
                 duration_ms=max(0, record.duration_ms),
+                app_usage_pct=_whole_pct(record.app_usage_pct),
+                business_usage_pct=_whole_pct(record.business_usage_pct),
             )
         )
         if len(self.pending) >= self.flush_every:

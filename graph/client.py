@@ -194,10 +194,10 @@ class GraphClient(Transport):
                 error_code=err.code if err else None,
                 duration_ms=duration,
                 started_at=started,
-                usage_pct=self.last_usage.max_pct if self.last_usage.seen else None,
                 error_subcode=err.subcode if err else None,
                 fbtrace_id=err.fbtrace_id if err else None,
                 in_batch=True,
+                **self._usage_readings(),
             )
         )
 

@@ -76,10 +76,14 @@ class CallRecord:
     error_code: int | None
     duration_ms: int
     started_at: datetime
-    usage_pct: float | None
+    usage_pct: float | None = None  # the highest of every quota the answer reported
     error_subcode: int | None = None
     fbtrace_id: str | None = None
     in_batch: bool = False
+    # The answer's own readings, kept apart for quota budgets: X-App-Usage, and
+    # X-Business-Use-Case-Usage for the client's business (Graph API reference "Rate Limiting").
+    app_usage_pct: float | None = None
+    business_usage_pct: float | None = None
 
 
 class Transport:
@@ -318,11 +322,9 @@ class Transport:
                         error_code=error.code if error else None,
                         duration_ms=int((time.monotonic() - t0) * 1000),
                         started_at=started,
-                        usage_pct=self.last_usage.max_pct
-                        if status and self.last_usage.seen
-                        else None,
                         error_subcode=error.subcode if error else None,
                         fbtrace_id=error.fbtrace_id if error else None,
+                        **(self._usage_readings() if status else {}),
                     )
                 )
 
@@ -344,6 +346,21 @@ class Transport:
             regain_seconds=max(self.usage.regain_seconds, usage.regain_seconds),
             seen=True,
         )
+
+    def _usage_readings(self) -> dict[str, Any]:
+        """The latest answer's usage for a call record: the highest of all quotas, the app's,
+        and this client's business's. Meta keys business use case usage by the business whose
+        object was called, so a call on a partner's asset carries no reading of ours. Nothing
+        when the answer carried no usage header."""
+        usage = self.last_usage
+        if not usage.seen:
+            return {}
+        business = usage.business_pct.get(self.business_id) if self.business_id else None
+        return {
+            "usage_pct": usage.max_pct,
+            "app_usage_pct": usage.app_pct,
+            "business_usage_pct": business,
+        }
 
     def _emit(self, record: CallRecord) -> None:
         if self._on_call is None:

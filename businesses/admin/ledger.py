@@ -20,6 +20,8 @@ class GraphCallAdmin(ReadOnlyAdmin):
         "duration_ms",
         "app",
         "business_meta_id",
+        "app_usage_pct",
+        "business_usage_pct",
     )
     list_filter = (
         client_filter("business_meta_id", by="meta_id"),

@@ -20,6 +20,17 @@ class GraphCall(models.Model):
     status = models.PositiveSmallIntegerField(null=True, blank=True)
     error_code = models.IntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
+    # What Meta's answer said of the quotas (X-App-Usage, X-Business-Use-Case-Usage), so every
+    # call (a push, a live-accounts read, not only a sync) feeds the dispatcher's budgets.
+    app_usage_pct = models.PositiveSmallIntegerField(
+        "app usage %", null=True, blank=True, help_text="X-App-Usage, the highest share."
+    )
+    business_usage_pct = models.PositiveSmallIntegerField(
+        "business use case usage %",
+        null=True,
+        blank=True,
+        help_text="X-Business-Use-Case-Usage for this client, the highest share.",
+    )
 
     class Meta:
         ordering = ("-at",)

@@ -379,6 +379,23 @@ def test_each_exchange_is_reported_to_the_ledger_without_version_query_or_token(
     assert all(USER_TOKEN not in repr(c) and "?" not in c.path for c in calls)
 
 
+def test_each_record_keeps_the_app_and_the_client_business_usage_apart(fake, client, calls):
+    app_usage = {"X-App-Usage": json.dumps({"call_count": 12, "total_time": 3, "total_cputime": 4})}
+    fake.on("GET", "/1001/owned_pages", ok({"data": []}, **buc(30), **app_usage))
+    client.get("/1001/owned_pages", {"fields": "id"})
+
+    (record,) = calls
+    assert (record.app_usage_pct, record.business_usage_pct, record.usage_pct) == (12, 30, 30)
+
+
+def test_a_record_of_an_answer_without_usage_headers_has_no_readings(fake, client, calls):
+    fake.on("GET", "/1001/owned_pages", ok({"data": []}))
+    client.get("/1001/owned_pages", {"fields": "id"})
+
+    (record,) = calls
+    assert (record.app_usage_pct, record.business_usage_pct, record.usage_pct) == (None,) * 3
+
+
 def test_a_failing_ledger_hook_does_not_break_the_call(fake, make_client, caplog):
     def broken(record):
         raise RuntimeError("ledger down")
