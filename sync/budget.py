@@ -16,7 +16,14 @@ its counted calls (the call ledger's count). From those:
   of waiting;
 - the next sync's calls: the business's last incremental run, else its last successful one
   (a full read costs more, which again errs on the side of waiting). A business never synced
-  has no estimate: only the headroom applies to it.
+  has no estimate: only the headroom applies to it;
+- calls made outside syncs (pushes, live-accounts reads, token checks) spend the same quotas:
+  the call ledger keeps each answer's readings (``GraphCall.app_usage_pct``,
+  ``business_usage_pct``), and usage now is the higher of the last run's reading and the
+  ledger's newest, each let go as above;
+- syncs queued or running are charged to their app before a tick spends anything: each costs
+  its business's estimate in full (the calls it already made may be in the readings too; the
+  double count errs on the side of waiting).
 """
 
 from __future__ import annotations
@@ -27,11 +34,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from businesses.models import Business, DeveloperApp
+from businesses.models import Business, DeveloperApp, GraphCall
 from graph import Usage
 from sync.models import SyncRun
 
@@ -79,6 +86,13 @@ class Budget:
 
     def spend(self, calls: int | None) -> None:
         self.used_pct += self.cost_pct(calls)
+
+    def see(self, pct: int | None, at: datetime | None, now: datetime) -> Budget:
+        """Take a later reading into account (the ledger's, of a call outside a sync): usage
+        now is the higher of the two, each let go over the window."""
+        if pct is not None and at is not None:
+            self.used_pct = max(self.used_pct, usage_now(pct, at, now))
+        return self
 
 
 class Wait(enum.StrEnum):
@@ -138,10 +152,20 @@ def _readings(now: datetime, **scope: object) -> QuerySet[SyncRun]:
     ).order_by("-created_at", "-pk")
 
 
+def _ledger_readings(now: datetime, column: str, **scope: object) -> QuerySet[GraphCall]:
+    """Calls within the window whose answer carried ``column``'s reading, newest first: a
+    short backward range of the ledger's (app, at) or (business, at) index."""
+    return GraphCall.objects.filter(
+        at__gte=now - USAGE_WINDOW, **{f"{column}__isnull": False}, **scope
+    ).order_by("-at")
+
+
 def with_budget_readings(businesses: QuerySet[Business], now: datetime) -> QuerySet[Business]:
-    """Each business with its last reading (``usage_reading_pct``, ``_at``, ``_calls``) and its
-    next sync's estimated calls (``next_sync_calls``), in the same query."""
+    """Each business with its last run's reading (``usage_reading_pct``, ``_at``, ``_calls``),
+    the ledger's newest (``ledger_reading_pct``, ``_at``) and its next sync's estimated calls
+    (``next_sync_calls``), in the same query."""
     latest = _readings(now, business=OuterRef("pk"))
+    ledger = _ledger_readings(now, "business_usage_pct", business_meta_id=OuterRef("meta_id"))
     successful = SyncRun.objects.filter(
         business=OuterRef("pk"), status__in=SyncRun.SUCCESSFUL
     ).order_by("-created_at", "-pk")
@@ -149,6 +173,8 @@ def with_budget_readings(businesses: QuerySet[Business], now: datetime) -> Query
         usage_reading_pct=Subquery(latest.values("business_usage_pct")[:1]),
         usage_reading_at=Subquery(latest.values("finished_at")[:1]),
         usage_reading_calls=Subquery(latest.values("graph_calls")[:1]),
+        ledger_reading_pct=Subquery(ledger.values("business_usage_pct")[:1]),
+        ledger_reading_at=Subquery(ledger.values("at")[:1]),
         # A business's first successful sync read everything, whatever its flag says.
         first_success_pk=Subquery(successful.order_by("created_at", "pk").values("pk")[:1]),
     ).annotate(
@@ -170,6 +196,10 @@ def business_budget(business: Business, now: datetime) -> Budget:
         getattr(business, "usage_reading_at", None),
         getattr(business, "usage_reading_calls", None),
         now,
+    ).see(
+        getattr(business, "ledger_reading_pct", None),
+        getattr(business, "ledger_reading_at", None),
+        now,
     )
 
 
@@ -179,11 +209,13 @@ def next_sync_calls(business: Business) -> int | None:
 
 
 def app_budgets(app_ids: Iterable[int], now: datetime) -> dict[int, Budget]:
-    """The budget of each app, from the newest reading among its businesses' runs (one query)."""
+    """The budget of each app, from the newest reading among its businesses' runs and in the
+    call ledger (one query)."""
     ids = set(app_ids)
     if not ids:
         return {}
     latest = _readings(now, business__app_id=OuterRef("pk"))
+    ledger = _ledger_readings(now, "app_usage_pct", app=OuterRef("pk"))
     before_reading = (
         SyncRun.objects.filter(
             business__app_id=OuterRef("pk"),
@@ -202,11 +234,37 @@ def app_budgets(app_ids: Iterable[int], now: datetime) -> dict[int, Budget]:
         .annotate(
             reading_pct=Subquery(latest.values("app_usage_pct")[:1]),
             reading_at=Subquery(latest.values("finished_at")[:1]),
+            ledger_pct=Subquery(ledger.values("app_usage_pct")[:1]),
+            ledger_at=Subquery(ledger.values("at")[:1]),
         )
         .annotate(reading_calls=Subquery(before_reading))
-        .values_list("pk", "reading_pct", "reading_at", "reading_calls")
+        .values_list("pk", "reading_pct", "reading_at", "reading_calls", "ledger_pct", "ledger_at")
     )
-    return {pk: Budget.from_reading(pct, at, calls, now) for pk, pct, at, calls in apps}
+    return {
+        pk: Budget.from_reading(pct, at, calls, now).see(ledger_pct, ledger_at, now)
+        for pk, pct, at, calls, ledger_pct, ledger_at in apps
+    }
+
+
+def in_flight_calls(app_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """Per app, the estimated calls of its businesses' syncs queued or running (one query):
+    they will spend the app's quota whatever this tick decides."""
+    ids = set(app_ids)
+    if not ids:
+        return {}
+    busy = SyncRun.objects.filter(
+        business=OuterRef("pk"),
+        status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING],
+        created_at__gte=now - 2 * USAGE_WINDOW,  # older ones are stranded: the sweeper's
+    )
+    busy_businesses = Business.objects.filter(app_id__in=ids).filter(Exists(busy)).only("app_id")
+    calls: dict[int, int] = {}
+    for business in with_budget_readings(busy_businesses, now):
+        if business.app_id is not None:
+            calls[business.app_id] = calls.get(business.app_id, 0) + (
+                next_sync_calls(business) or 0
+            )
+    return calls
 
 
 def business_budget_line(business: Business) -> str:

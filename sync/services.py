@@ -25,6 +25,7 @@ from sync.budget import (
     app_budgets,
     business_budget,
     dispatch_verdict,
+    in_flight_calls,
     next_sync_calls,
 )
 from sync.models import SyncRun
@@ -64,7 +65,12 @@ def sync_dispatch_due(*, actor: Actor, limit: int = 500) -> DispatchTick:
     now = timezone.now()
     headroom = settings.SYNC_QUOTA_HEADROOM_PCT
     due = list(businesses_due_for_sync(limit=limit))
-    apps = app_budgets({b.app_id for b in due if b.app_id is not None}, now)
+    app_ids = {b.app_id for b in due if b.app_id is not None}
+    apps = app_budgets(app_ids, now)
+    # Syncs already queued or running spend first: the tick after a busy one must not
+    # overspend the app for them.
+    for app_id, in_flight in in_flight_calls(app_ids, now).items():
+        apps.setdefault(app_id, Budget()).spend(in_flight)
     tick = DispatchTick()
     for business in due:
         # Businesses of one app share its budget: each sync queued here spends from it.
