@@ -9,7 +9,12 @@ import pytest
 
 from tests.portal.conftest import stocked  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Serialized like the other journeys: a plain transactional test's flush re-creates the content
+# types, and the next serialized test's restore then collides with them.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 PASSWORD = "correct horse battery staple"
 
 
