@@ -1,6 +1,8 @@
 """Read each ad account's delivery with the client's own token, in batches, within the quota.
 
-1. Skip a client Meta throttled (its sync_paused_until) or that has no connection token.
+1. Skip a client Meta throttled (its sync_paused_until), whose business or app usage already
+   stands at LIVE_ACCOUNTS_MAX_USAGE_PCT or more (``sync.budget``: the readings of every call
+   the portal made, let go over Meta's hour), or that has no connection token.
 2. Its owned ad accounts, LIVE_ACCOUNTS_BATCH at a time (two calls each, one batch POST).
 3. After each batch, stop if any usage header reported LIVE_ACCOUNTS_MAX_USAGE_PCT or more:
    the syncs share this quota; the rest keep their last reading until the next run.
@@ -23,6 +25,7 @@ from graph import GraphError, ThrottledError
 from graph.insights import AccountActivity as Reading
 from graph.insights import read_account_activity
 from liveaccounts.models import AccountActivity
+from sync.budget import usage_now_pct
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,11 @@ def account_activity_refresh(*, business: Business) -> RefreshResult:
     )
     if business.sync_paused_until and business.sync_paused_until > now:
         result.skipped = len(accounts)
+        return result
+    if usage_now_pct(business) >= settings.LIVE_ACCOUNTS_MAX_USAGE_PCT:
+        result.stopped_for_quota = True
+        result.skipped = len(accounts)
+        logger.info("Live accounts of %s: not read, the quota budget is spent.", business.pk)
         return result
     size = settings.LIVE_ACCOUNTS_BATCH
     try:

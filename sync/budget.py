@@ -267,14 +267,25 @@ def in_flight_calls(app_ids: Iterable[int], now: datetime) -> dict[int, int]:
     return calls
 
 
-def business_budget_line(business: Business) -> str:
-    """One line for operators: usage now, the next sync's cost, and whether it may start."""
-    now = timezone.now()
+def _budgets_of(business: Business, now: datetime) -> tuple[Business, Budget, Budget]:
+    """The business loaded with its readings, its own budget and its app's (two queries)."""
     loaded = with_budget_readings(Business.objects.filter(pk=business.pk), now).get()
-    own = business_budget(loaded, now)
     app = app_budgets([business.app_id] if business.app_id else [], now).get(
         business.app_id or 0, Budget()
     )
+    return loaded, business_budget(loaded, now), app
+
+
+def usage_now_pct(business: Business) -> float:
+    """The higher of the business's and its app's usage as it stands now: for work other than
+    syncs (the live-accounts read) deciding whether to spend the quota at all."""
+    _loaded, own, app = _budgets_of(business, timezone.now())
+    return max(own.used_pct, app.used_pct)
+
+
+def business_budget_line(business: Business) -> str:
+    """One line for operators: usage now, the next sync's cost, and whether it may start."""
+    loaded, own, app = _budgets_of(business, timezone.now())
     calls = next_sync_calls(loaded)
     verdict = dispatch_verdict(own, app, calls, headroom_pct=settings.SYNC_QUOTA_HEADROOM_PCT)
     cost = (

@@ -83,6 +83,20 @@ def test_a_refresh_stops_once_usage_reaches_the_budget(acme, settings, sb):
     assert result.skipped == len(_accounts(acme)) - 1
 
 
+def test_a_refresh_makes_no_call_when_the_last_reading_is_over_the_budget(acme, settings, sb):
+    settings.LIVE_ACCOUNTS_MAX_USAGE_PCT = 75
+    settings.META_USAGE_SLOWDOWN_PCT = 101  # no pacing: the reading is high on purpose
+    sb.world.usage.override(acme.meta_id, call_count=80)
+    business_sync(business_id=acme.pk)  # Meta says 80 % on every answer
+    before = GraphCall.objects.count()
+
+    result = account_activity_refresh(business=acme)
+
+    assert result.stopped_for_quota and result.read == 0
+    assert result.skipped == len(_accounts(acme))
+    assert GraphCall.objects.count() == before
+
+
 def test_a_throttled_client_is_not_read(acme):
     from datetime import timedelta
 
