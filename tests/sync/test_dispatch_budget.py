@@ -50,6 +50,28 @@ def synced_long_ago(business: Business) -> None:
     )
 
 
+def app_read_after_250_calls_each(
+    *, app_usage_pct: int, hours_since_sync: tuple[int, ...]
+) -> list[Business]:
+    """Businesses of one app, due by their interval, whose last syncs (250 calls each) just
+    ended with the app's usage at ``app_usage_pct``."""
+    app = DeveloperAppFactory()
+    now = timezone.now()
+    businesses = [
+        connected(app=app, last_synced_at=now - timedelta(hours=h)) for h in hours_since_sync
+    ]
+    for business in businesses:
+        SyncRun.objects.create(
+            business=business,
+            status=SyncRun.Status.SUCCEEDED,
+            started_at=now - timedelta(minutes=10),
+            finished_at=now - timedelta(seconds=1),
+            graph_calls=250,
+            app_usage_pct=app_usage_pct,
+        )
+    return businesses
+
+
 def test_the_stalest_due_businesses_are_queued_first_never_synced_before_all():
     now = timezone.now()
     never = connected()
@@ -65,18 +87,7 @@ def test_the_stalest_due_businesses_are_queued_first_never_synced_before_all():
 
 def test_each_sync_queued_in_a_tick_spends_from_its_app_s_budget():
     # The app read 60 % after its businesses' 750 calls: each next sync (250 calls) costs 20 %.
-    app = DeveloperAppFactory()
-    now = timezone.now()
-    businesses = [connected(app=app, last_synced_at=now - timedelta(hours=h)) for h in (4, 3, 2)]
-    for business in businesses:
-        SyncRun.objects.create(
-            business=business,
-            status=SyncRun.Status.SUCCEEDED,
-            started_at=now - timedelta(minutes=10),
-            finished_at=now - timedelta(seconds=1),
-            graph_calls=250,
-            app_usage_pct=60,
-        )
+    businesses = app_read_after_250_calls_each(app_usage_pct=60, hours_since_sync=(4, 3, 2))
 
     tick = sync_dispatch_due(actor=SCHEDULER)
 

@@ -6,10 +6,7 @@ or running are charged to their app before a tick queues more."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from assets.models import Asset, PushState
 from assets.push import grant_push
@@ -20,9 +17,13 @@ from sync.budget import Wait
 from sync.models import SyncRun
 from sync.run import business_sync
 from sync.services import sync_dispatch_due
-from tests.factories import DeveloperAppFactory
 from tests.sync.conftest import access_level, app, cast, no_sleep, sb, world  # noqa: F401
-from tests.sync.test_dispatch_budget import SCHEDULER, connected, queued, synced_long_ago
+from tests.sync.test_dispatch_budget import (
+    SCHEDULER,
+    app_read_after_250_calls_each,
+    queued,
+    synced_long_ago,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,18 +96,7 @@ def test_calls_outside_syncs_that_read_high_app_usage_hold_every_business_of_the
 
 def test_syncs_already_queued_spend_their_app_s_budget_before_a_tick_queues_more():
     # The app read 50 % after its businesses' 750 calls: each sync (250 calls) costs ~17 %.
-    app = DeveloperAppFactory()
-    now = timezone.now()
-    busy, *due = [connected(app=app, last_synced_at=now - timedelta(hours=h)) for h in (5, 4, 3)]
-    for business in (busy, *due):
-        SyncRun.objects.create(
-            business=business,
-            status=SyncRun.Status.SUCCEEDED,
-            started_at=now - timedelta(minutes=10),
-            finished_at=now - timedelta(seconds=1),
-            graph_calls=250,
-            app_usage_pct=50,
-        )
+    busy, *due = app_read_after_250_calls_each(app_usage_pct=50, hours_since_sync=(5, 4, 3))
     # A staff member's sync of the first one is queued, not yet run: its ~17 % is on its way.
     SyncRun.objects.create(business=busy, status=SyncRun.Status.QUEUED)
 
