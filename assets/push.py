@@ -23,6 +23,7 @@ from assets.models import (
     GrantMode,
     PushState,
 )
+from businesses import alerts
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import NotConnectedError, business_client
@@ -41,9 +42,13 @@ class RetryLater(Exception):
 
 
 def _fail(model, pk: int, expected_state: str, message: str, **extra) -> None:
-    model.objects.filter(pk=pk, push_state=expected_state).update(
+    failed = model.objects.filter(pk=pk, push_state=expected_state).update(
         push_state=PushState.FAILED, push_error=message[:2000], updated_at=timezone.now(), **extra
     )
+    if failed:
+        # Grants and shares both name a business (the holder's, the partner's).
+        business_id = model.objects.filter(pk=pk).values_list("business_id", flat=True).first()
+        alerts.facts_changed(business_id=business_id)
 
 
 def grant_push(*, grant: Grant, actor: Actor) -> Grant:
@@ -96,6 +101,7 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
         raise RetryLater(f"Applied, but reading it back failed: {read.describe()}", 30.0)
     held = next((u for u in read if u.id == principal.meta_id), None)
     now = timezone.now()
+    failed = False  # Meta's read-back disagrees with what was asked
     with transaction.atomic():
         if state == PushState.PENDING:
             applied = sorted(held.tasks) if held else []
@@ -116,6 +122,7 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
                     f"Meta accepted the change but reports {', '.join(applied) or 'no tasks'} "
                     f"instead of {', '.join(wanted)}."
                 )
+                failed = True
                 done = Grant.objects.filter(pk=grant.pk, push_state=state).update(
                     push_state=PushState.FAILED,
                     push_error=message,
@@ -139,12 +146,15 @@ def grant_push(*, grant: Grant, actor: Actor) -> Grant:
                 summary = f"Removed {principal}'s access to {grant.asset} in Meta."
             else:
                 message = f"Meta still reports {', '.join(held.tasks)} after the removal."
+                failed = True
                 done = Grant.objects.filter(pk=grant.pk, push_state=state).update(
                     push_state=PushState.FAILED, push_error=message, updated_at=now
                 )
                 summary = message
         if done:
             _audit_outcome(grant, actor, summary)
+            if failed:
+                alerts.facts_changed(business_id=grant.business_id)
     grant.refresh_from_db()
     return grant
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from businesses import alerts
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import graph_client
@@ -61,6 +62,8 @@ def token_health_check(*, token: AccessToken, actor: Actor) -> AccessToken:
                 )
         token.last_verified_at = now
         token.save()
+        # Meta's word on validity and expiry was just written: invalid or expiring, say so now.
+        alerts.facts_changed(business_id=token.business_id)
     return token
 
 

@@ -2,9 +2,17 @@
 
 The kernel apps (businesses, assets, systemusers) know nothing of notifications: a sync writes
 its SyncRun, a push marks its Grant failed, an onboarding settles as failed, a sync records
-DriftEvents, token health marks a token invalid. This pass, run every few minutes by beat,
-reads those rows and raises an event per fact; each event's dedup_key names the fact, so the
-next pass (or a retried one) raises nothing new. Nothing the workflows do waits on it.
+DriftEvents, token health marks a token invalid. The detectors read those rows and raise an
+event per fact; each event's dedup_key names the fact, so a second look (or a retried one)
+raises nothing new. Nothing the workflows do waits on them.
+
+They run two ways:
+1. For one business, right after a workflow wrote its facts (``businesses.alerts.facts_changed``
+   → notifications/prompt.py): this is how staff hear of an event promptly.
+2. For every business, every few minutes by beat (``events_detect_task``): the safety net. It
+   catches what the prompt path cannot see — a token crossing into its expiry window as time
+   passes, a fact written by a path that does not call the hook (a run killed mid-finalisation),
+   a prompt check lost with a worker — and costs little, since dedup makes it a no-op otherwise.
 
 Each detector looks back NOTIFY_LOOKBACK_HOURS only, so a first run does not alert on history."""
 
@@ -14,6 +22,7 @@ import zlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,16 +35,26 @@ from sync.models import DriftEvent, SyncRun
 from systemusers.models import SystemUser
 
 
+def _of(queryset: QuerySet, business_id: int | None, *fields: str) -> QuerySet:
+    """The rows of one business (any of ``fields`` naming it), or all of them for the poll."""
+    if business_id is None:
+        return queryset
+    where = Q()
+    for field in fields:
+        where |= Q(**{field: business_id})
+    return queryset.filter(where)
+
+
 def _admin_link(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-def detect_tokens(now: datetime) -> int:
+def detect_tokens(now: datetime, business_id: int | None = None) -> int:
     raised = 0
     limit = now + timedelta(days=settings.TOKEN_EXPIRY_WARNING_DAYS)
-    tokens = AccessToken.objects.filter(is_active=True, revoked_at__isnull=True).select_related(
-        "business"
-    )
+    tokens = _of(
+        AccessToken.objects.filter(is_active=True, revoked_at__isnull=True), business_id, "business"
+    ).select_related("business")
     for token in tokens.filter(is_valid=True, expires_at__isnull=False, expires_at__lte=limit):
         days = max(0, (token.expires_at - now).days)
         raised += bool(
@@ -65,7 +84,7 @@ def _lookback() -> timedelta:
     return timedelta(hours=settings.NOTIFY_LOOKBACK_HOURS)
 
 
-def detect_sync_failures(now: datetime) -> int:
+def detect_sync_failures(now: datetime, business_id: int | None = None) -> int:
     """Two failed runs with no success between them: one alert per streak (keyed by its first
     failed run), however long it lasts."""
     raised = 0
@@ -76,7 +95,13 @@ def detect_sync_failures(now: datetime) -> int:
         SyncRun.Status.FAILED,
     )
     recent = (
-        SyncRun.objects.filter(status=SyncRun.Status.FAILED, finished_at__gte=now - _lookback())
+        _of(
+            SyncRun.objects.filter(
+                status=SyncRun.Status.FAILED, finished_at__gte=now - _lookback()
+            ),
+            business_id,
+            "business",
+        )
         .values_list("business_id", flat=True)
         .distinct()
     )
@@ -107,11 +132,12 @@ def detect_sync_failures(now: datetime) -> int:
     return raised
 
 
-def detect_access_lost(now: datetime) -> int:
+def detect_access_lost(now: datetime, business_id: int | None = None) -> int:
     raised = 0
-    for drift in DriftEvent.objects.filter(
+    lost = DriftEvent.objects.filter(
         kind=DriftEvent.Kind.ASSET_LOST, detected_at__gte=now - _lookback()
-    ).select_related("business"):
+    )
+    for drift in _of(lost, business_id, "business").select_related("business"):
         raised += bool(
             event_raise(
                 kind=EventKind.ACCESS_LOST,
@@ -121,9 +147,11 @@ def detect_access_lost(now: datetime) -> int:
                 link=reverse("portal:readiness", args=[drift.business_id]),
             )
         )
-    for rel in PartnerRelationship.objects.filter(
+    ended = PartnerRelationship.objects.filter(
         status=PartnerRelationship.Status.REMOVED, updated_at__gte=now - _lookback()
-    ).select_related("agency", "client"):
+    )
+    # Either side's sync (or the agency ending it) may be what wrote it.
+    for rel in _of(ended, business_id, "client", "agency").select_related("agency", "client"):
         raised += bool(
             event_raise(
                 kind=EventKind.ACCESS_LOST,
@@ -137,11 +165,10 @@ def detect_access_lost(now: datetime) -> int:
     return raised
 
 
-def detect_push_failures(now: datetime) -> int:
+def detect_push_failures(now: datetime, business_id: int | None = None) -> int:
     raised = 0
-    for grant in Grant.objects.filter(
-        push_state=PushState.FAILED, updated_at__gte=now - _lookback()
-    ).select_related("asset", "business"):
+    grants = Grant.objects.filter(push_state=PushState.FAILED, updated_at__gte=now - _lookback())
+    for grant in _of(grants, business_id, "business").select_related("asset", "business"):
         raised += bool(
             event_raise(
                 kind=EventKind.PUSH_FAILED,
@@ -152,9 +179,12 @@ def detect_push_failures(now: datetime) -> int:
                 link=_admin_link(grant),
             )
         )
-    for access in AssetAccess.objects.filter(
+    shares = AssetAccess.objects.filter(
         push_state=PushState.FAILED, updated_at__gte=now - _lookback()
-    ).select_related("asset__owner_business", "business"):
+    )
+    for access in _of(shares, business_id, "asset__owner_business", "business").select_related(
+        "asset__owner_business", "business"
+    ):
         # A share has no attempt counter: its failure is named by Meta's words, so the same
         # failure seen by the next pass (or after an unrelated save of the row) is not new.
         failure = zlib.crc32(access.push_error.encode())
@@ -169,9 +199,10 @@ def detect_push_failures(now: datetime) -> int:
             )
         )
     # A system user Meta did not create: a failed row is final (trying again makes a new one).
-    for system_user in SystemUser.objects.filter(
+    failed = SystemUser.objects.filter(
         status=SystemUser.Status.FAILED, updated_at__gte=now - _lookback()
-    ).select_related("business"):
+    )
+    for system_user in _of(failed, business_id, "business").select_related("business"):
         raised += bool(
             event_raise(
                 kind=EventKind.PUSH_FAILED,
@@ -185,11 +216,15 @@ def detect_push_failures(now: datetime) -> int:
     return raised
 
 
-def detect_onboarding_failures(now: datetime) -> int:
+def detect_onboarding_failures(now: datetime, business_id: int | None = None) -> int:
     raised = 0
-    for onboarding in Onboarding.objects.filter(
+    failed = Onboarding.objects.filter(
         status=Onboarding.Status.FAILED, updated_at__gte=now - _lookback()
-    ).select_related("client_business"):
+    )
+    # An onboarding may fail before its client is known: its agency names it then.
+    for onboarding in _of(failed, business_id, "client_business", "agency").select_related(
+        "client_business"
+    ):
         finished = onboarding.finished_at or onboarding.updated_at
         raised += bool(
             event_raise(
@@ -204,9 +239,9 @@ def detect_onboarding_failures(now: datetime) -> int:
     return raised
 
 
-def detect_caps(now: datetime) -> int:
+def detect_caps(now: datetime, business_id: int | None = None) -> int:
     raised = 0
-    for business in Business.objects.filter(system_users_over_cap=True):
+    for business in _of(Business.objects.filter(system_users_over_cap=True), business_id, "pk"):
         raised += bool(
             event_raise(
                 kind=EventKind.CAP_REACHED,
@@ -217,11 +252,12 @@ def detect_caps(now: datetime) -> int:
                 link=_admin_link(business),
             )
         )
-    for su in SystemUser.objects.filter(
+    refused = SystemUser.objects.filter(
         status=SystemUser.Status.FAILED,
         failure_reason__icontains="cap",
         updated_at__gte=now - _lookback(),
-    ).select_related("business"):
+    )
+    for su in _of(refused, business_id, "business").select_related("business"):
         raised += bool(
             event_raise(
                 kind=EventKind.CAP_REACHED,
@@ -235,13 +271,12 @@ def detect_caps(now: datetime) -> int:
     return raised
 
 
-def detect_drift(now: datetime) -> int:
+def detect_drift(now: datetime, business_id: int | None = None) -> int:
     raised = 0
-    for drift in (
-        DriftEvent.objects.filter(detected_at__gte=now - _lookback())
-        .exclude(kind=DriftEvent.Kind.ASSET_LOST)
-        .select_related("business")
-    ):
+    changes = DriftEvent.objects.filter(detected_at__gte=now - _lookback()).exclude(
+        kind=DriftEvent.Kind.ASSET_LOST
+    )
+    for drift in _of(changes, business_id, "business").select_related("business"):
         raised += bool(
             event_raise(
                 kind=EventKind.DRIFT,
@@ -265,7 +300,8 @@ DETECTORS = (
 )
 
 
-def events_detect(*, now: datetime | None = None) -> int:
-    """Run every detector; returns how many new events were raised."""
+def events_detect(*, now: datetime | None = None, business_id: int | None = None) -> int:
+    """Run every detector, for one business or (None) all; returns how many new events were
+    raised."""
     now = now or timezone.now()
-    return sum(detector(now) for detector in DETECTORS)
+    return sum(detector(now, business_id) for detector in DETECTORS)

@@ -139,6 +139,9 @@ class Delivery(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # The broker refused its send task (businesses.queueing.enqueue marks it); the periodic
+    # pass sends it again (notifications.services.deliveries_sweep).
+    waiting_for_queue = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,7 +4,8 @@
    asked for it, and creates one Delivery per person and channel — WAITING for a digest or
    PENDING, in which case the delivery task is queued after commit. Raising an event that
    exists does nothing, so retries and repeated detection passes never alert twice.
-2. The delivery task sends each one (``notifications.delivery``).
+2. The delivery task sends each one (``notifications.delivery``); a delivery whose task the
+   broker refused is marked and queued again by `deliveries_sweep` (the periodic pass).
 3. `digest_send_due` bundles each person's WAITING deliveries into one digest per channel."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from businesses import scoping
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.models import Business, StaffAssignment
+from businesses.queueing import enqueue
 from graph.redaction import redact
 from notifications.delivery_task import delivery_send_task
 from notifications.models import Delivery, Event, EventKind, NotificationSetting
@@ -91,8 +93,23 @@ def event_raise(
 
 
 def _enqueue(delivery_ids: Iterable[int]) -> None:
-    for delivery_id in delivery_ids:
-        delivery_send_task.delay(delivery_id)
+    """Queue each delivery's send; one the broker refuses is marked for ``deliveries_sweep``
+    (an event is raised once, so the next detection pass would never queue it again)."""
+    for delivery in Delivery.objects.filter(pk__in=list(delivery_ids)).order_by("pk"):
+        enqueue(delivery_send_task, delivery.pk, row=delivery)
+
+
+def deliveries_sweep() -> int:
+    """Queue again the deliveries the broker refused; the mark is cleared only once it takes
+    one. Stops at the first refusal: the queue is still down. Returns how many were queued."""
+    sent = 0
+    waiting = Delivery.objects.filter(waiting_for_queue=True, state=Delivery.State.PENDING)
+    for delivery in waiting.order_by("pk")[:500]:
+        if not enqueue(delivery_send_task, delivery.pk, row=delivery):
+            break
+        Delivery.objects.filter(pk=delivery.pk).update(waiting_for_queue=False)
+        sent += 1
+    return sent
 
 
 def delivery_retry(*, delivery: Delivery, actor: Actor) -> Delivery:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Grant, PushState
+from businesses import alerts
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import business_client
@@ -55,6 +56,7 @@ def person_removal_failed(*, person: BusinessUser, reason: str, actor: Actor) ->
         Grant.objects.filter(person=person, push_state=PushState.PENDING_REMOVAL).update(
             push_state=PushState.FAILED, push_error=reason[:2000], updated_at=timezone.now()
         )
+        alerts.facts_changed(business_id=person.business_id)
         audit_record(
             actor=actor,
             action="person.offboard_failed",

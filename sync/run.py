@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from businesses import alerts
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import NotConnectedError, business_client
@@ -131,6 +132,7 @@ def business_sync(
     run.finished_at = timezone.now()
     with transaction.atomic():
         run.save()
+        alerts.facts_changed(business_id=business.pk)  # failures, drift, access lost, token
         if (
             run.created_count
             or run.updated_count

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from businesses import alerts
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import business_client
@@ -45,6 +46,7 @@ def system_user_release(*, system_user: SystemUser, reason: str, actor: Actor) -
             updated_at=timezone.now(),
         )
         system_user.refresh_from_db()
+        alerts.facts_changed(business_id=system_user.business_id)
         audit_record(
             actor=actor,
             action="system_user.release",

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from businesses import alerts
 from businesses.actors import Actor
 from businesses.audit import audit_record
 from businesses.graph_access import NotConnectedError
@@ -141,4 +142,7 @@ def _settle(onboarding: Onboarding, actor: Actor) -> Onboarding:
             summary=f"Onboarding of {onboarding.name}: {onboarding.get_status_display().lower()}"
             f" ({statuses.count(Step.DONE)} of {len(statuses)} steps done).",
         )
+        if status == Onboarding.Status.FAILED:
+            # Before the client is known, the agency names the onboarding.
+            alerts.facts_changed(business_id=onboarding.client_business_id or onboarding.agency_id)
     return onboarding

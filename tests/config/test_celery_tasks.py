@@ -23,6 +23,7 @@ TASK_NAMES = [
     "businesses.tasks.token_health_task",
     "liveaccounts.tasks.account_activity_refresh_task",
     "liveaccounts.tasks.live_accounts_dispatch_task",
+    "notifications.tasks.business_events_detect_task",
     "notifications.tasks.delivery_send_task",
     "notifications.tasks.digest_send_task",
     "notifications.tasks.events_detect_task",
