@@ -11,6 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
+from businesses.actors import Actor
+from notifications.models import NotificationSetting
+from notifications.services import notification_setting_save
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -83,3 +87,25 @@ def http_receiver():
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def alerts_for(user, *events, watched=()):
+    """``user`` asks for ``events`` by email, as they happen (drift from ``watched`` clients)."""
+    return notification_setting_save(
+        user=user,
+        actor=Actor.staff(user),
+        events=list(events),
+        clients=(),
+        watched_clients=list(watched),
+        mode=NotificationSetting.Mode.IMMEDIATE,
+        email_enabled=True,
+        email=f"{user.username}@agency.example",
+        webhook_enabled=False,
+        webhook_url="",
+        webhook_format=NotificationSetting.WebhookFormat.JSON,
+        webhook_secret="",
+    )
+
+
+def emails(smtp_server: SmtpServer) -> list[str]:
+    return [m.content.decode() for m in smtp_server.messages]
