@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from businesses.actors import Actor
 from notifications.models import NotificationSetting
 from notifications.services import notification_setting_save
+from tests.sync.conftest import migration_data, own_redis  # noqa: F401 (broker outage fixtures)
 
 
 def free_port() -> int:
