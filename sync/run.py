@@ -36,9 +36,12 @@ def business_sync(
     actor: Actor | None = None,
     sleep: Callable[[float], None] | None = None,
     full: bool = False,
+    inline_chunks: bool = False,
 ) -> SyncRun:
     """Run one sync of a business in this process (see the module docstring). ``full`` (or the
-    run's ``full_read``) re-reads every asset's per-asset edges, not only those due."""
+    run's ``full_read``) re-reads every asset's per-asset edges, not only those due.
+    ``inline_chunks``: a big client's chunks run here too, one after another (the operator
+    command), instead of going to the workers."""
     business = Business.objects.select_related("app").get(pk=business_id)
     if run_id is None:
         run = SyncRun.objects.create(
@@ -53,7 +56,7 @@ def business_sync(
     if run.status == SyncRun.Status.RUNNING and run.chunks.exists():
         # A redelivery after the run handed its per-asset reads to chunks: send them again
         # (a chunk done or taken does nothing twice), never read the listings twice.
-        _chunks_send(run, sleep=sleep)
+        _chunks_send(run, sleep=sleep, inline=inline_chunks)
         run.refresh_from_db()
         return run
     now = timezone.now()
@@ -96,18 +99,21 @@ def business_sync(
         # A big client: its per-asset reads go to chunk tasks any worker can take; the last
         # one to finish settles the run. The claim stays held meanwhile.
         chunks_hand_off(ctx, chunked)
-        _chunks_send(run, sleep=sleep)
+        _chunks_send(run, sleep=sleep, inline=inline_chunks)
         run.refresh_from_db()
         return run
     return run_settle(run, business, section_errors=ctx.section_errors, warnings=ctx.warnings)
 
 
-def _chunks_send(run: SyncRun, *, sleep: Callable[[float], None] | None) -> None:
-    """Send the run's chunks still queued. Without a broker (eager mode: the demo, most tests)
-    they run here, one after another, with this run's ``sleep``."""
+def _chunks_send(
+    run: SyncRun, *, sleep: Callable[[float], None] | None, inline: bool = False
+) -> None:
+    """Send the run's chunks still queued. Without a broker (eager mode: the demo, most tests),
+    or ``inline``, they run here, one after another, with this run's ``sleep``."""
+    inline = inline or sync_chunk_task.app.conf.task_always_eager
     queued = SyncChunk.objects.filter(run=run, state=SyncChunk.State.QUEUED).order_by("index")
     for chunk in queued:
-        if sync_chunk_task.app.conf.task_always_eager:
+        if inline:
             sync_chunk_run(chunk.pk, worker=f"inline/{os.getpid()}", sleep=sleep)
         else:
             enqueue(sync_chunk_task, chunk.pk, row=chunk)

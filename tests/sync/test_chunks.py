@@ -6,7 +6,10 @@ the real Redis with no worker, and the test runs each one as a worker would, in 
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from assets.models import Asset, AssetAccess, Grant
 from businesses.models import Business
@@ -185,3 +188,11 @@ def test_the_sweeper_sends_again_a_chunk_whose_worker_died(
     assert SyncChunk.objects.get(pk=chunk.pk).state == SyncChunk.State.QUEUED
     assert sync_chunk_run(chunk.pk, sleep=no_sleep) == SyncChunk.State.DONE
     assert SyncChunk.objects.get(pk=chunk.pk).attempts == 2
+
+
+def test_the_sync_command_reads_a_big_clients_chunks_in_its_own_process(cast, sb, redis_broker):
+    call_command("sync_business", cast.acme.meta_id, stdout=io.StringIO())
+
+    run = cast.acme.sync_runs.get()
+    assert run.status == SyncRun.Status.SUCCEEDED and len(_chunks(run)) > 1
+    assert redis_broker.llen("sync") == 0  # nothing left to the workers
