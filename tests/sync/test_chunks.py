@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from assets.models import Asset, AssetAccess, Grant
-from businesses.models import Business
+from businesses.models import AccessToken, Business
 from sync.chunk_task import sync_chunk_task
 from sync.chunks import sync_chunk_run
 from sync.models import DriftEvent, SyncChunk, SyncRun
@@ -196,3 +196,20 @@ def test_the_sync_command_reads_a_big_clients_chunks_in_its_own_process(cast, sb
     run = cast.acme.sync_runs.get()
     assert run.status == SyncRun.Status.SUCCEEDED and len(_chunks(run)) > 1
     assert redis_broker.llen("sync") == 0  # nothing left to the workers
+
+
+def test_a_dead_token_in_a_chunk_fails_the_run_and_marks_the_token_invalid(
+    cast, sb, no_sleep, redis_broker
+):
+    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+    first, second, *_ = _chunks(run)
+    sb.world.revoke_token(sb.credentials["clients"][0]["admin_user_token"])
+
+    assert sync_chunk_run(first.pk, sleep=no_sleep) == SyncChunk.State.FAILED
+    assert sync_chunk_run(second.pk, sleep=no_sleep) == "run ended"
+
+    run.refresh_from_db()
+    token = AccessToken.objects.get(business=cast.acme, purpose=AccessToken.Purpose.CONNECTION)
+    assert run.status == SyncRun.Status.FAILED and not token.is_valid
+    assert run.error == token.invalid_reason
+    assert Business.objects.get(pk=cast.acme.pk).sync_state == Business.SyncState.IDLE
