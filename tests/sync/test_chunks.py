@@ -6,10 +6,14 @@ the real Redis with no worker, and the test runs each one as a worker would, in 
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from assets.models import Asset, AssetAccess, Grant
 from businesses.models import AccessToken, Business
@@ -153,6 +157,44 @@ def test_a_throttled_chunk_pauses_the_run_and_its_other_chunks_then_do_nothing(
     assert SyncChunk.objects.get(pk=second.pk).state == SyncChunk.State.QUEUED
     # A paused run's chunks are not stranded: the sweeper leaves them alone.
     assert queue_sweep().sync_chunks == 0
+
+
+def test_a_throttled_chunk_task_queues_the_next_sync_for_metas_regain_time(
+    cast, sb, no_sleep, redis_broker, settings
+):
+    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+    first, second, *_ = _chunks(run)
+    redis_broker.delete("sync")
+    sb.faults.add("throttle", method="POST", times=None, regain_minutes=30)
+    # In this process, as a worker runs it: no retry, whose wait would be real here.
+    settings.META_MAX_RETRIES = 0
+
+    assert sync_chunk_task(first.pk) == SyncChunk.State.FAILED
+    assert sync_chunk_task(second.pk) == "run ended"  # queues nothing more
+
+    run.refresh_from_db()
+    queued = [json.loads(message) for message in redis_broker.lrange("sync", 0, -1)]
+    assert [m["headers"]["task"] for m in queued] == ["businesses.tasks.business_sync_task"]
+    args, _kwargs, _embed = json.loads(base64.b64decode(queued[0]["body"]))
+    assert args == [cast.acme.pk, None]
+    eta = datetime.fromisoformat(queued[0]["headers"]["eta"])
+    assert abs(eta - run.paused_until) < timedelta(seconds=5)
+
+
+def test_a_chunk_whose_worker_died_three_times_fails_its_run(cast, sb, no_sleep, redis_broker):
+    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+    chunk = _chunks(run)[0]
+    SyncChunk.objects.filter(pk=chunk.pk).update(
+        state=SyncChunk.State.RUNNING, attempts=3, lease_until=timezone.now()
+    )
+    calls_before = len(sb.requests)
+
+    assert sync_chunk_run(chunk.pk, sleep=no_sleep) == SyncChunk.State.FAILED
+
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED and "unexpected error" in run.error
+    assert len(sb.requests) == calls_before
+    assert Business.objects.get(pk=cast.acme.pk).sync_state == Business.SyncState.IDLE
 
 
 def test_a_failed_answer_in_a_chunk_leaves_that_asset_due_and_fails_the_run(cast, sb, no_sleep):
