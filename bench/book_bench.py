@@ -201,6 +201,9 @@ class Pass:
     http: int = 0
     busiest: int = 0  # the most calls one business made
     errors: int = 0  # ledger rows with a Graph error (throttling included)
+    chunks: int = 0  # chunk tasks of a big business's per-asset reads (SYNC_CHUNK_ASSETS)
+    chunk_processes: int = 0  # distinct worker processes that ran chunks
+    cpu_busy_pct: float = 0.0  # the machine's CPUs busy during the pass (every process on it)
     fresh: int = 0  # businesses whose run succeeded
     statuses: dict[str, int] = field(default_factory=dict)
 
@@ -222,17 +225,27 @@ def _last_pk(model: Any) -> int:
     return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of every CPU of the machine so far (Linux ``/proc/stat``)."""
+    with contextlib.suppress(OSError):
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return sum(fields) - idle, sum(fields)
+    return 0, 0
+
+
 def run_pass(pks: Sequence[int], send: Any, sandbox: Sandbox, timeout: float) -> Pass:
     """Send every business its sync by task name; wait until each has a finished run."""
     from django.db.models import Count, Max
     from django.utils import timezone
 
     from businesses.models import GraphCall
-    from sync.models import SyncRun
+    from sync.models import SyncChunk, SyncRun
 
     call_base, run_base = _last_pk(GraphCall), _last_pk(SyncRun)
     http_before = sandbox.requests()
     sent_at = timezone.now()
+    busy_before, total_before = cpu_times()
     for pk in pks:
         send(pk)
     deadline = time.monotonic() + timeout
@@ -241,6 +254,7 @@ def run_pass(pks: Sequence[int], send: Any, sandbox: Sandbox, timeout: float) ->
         if time.monotonic() > deadline:
             raise RuntimeError(f"the pass did not finish within {timeout:.0f}s")
         time.sleep(0.2)
+    busy_after, total_after = cpu_times()
     last = finished.aggregate(last=Max("finished_at"))["last"]
     calls = GraphCall.objects.filter(pk__gt=call_base)
     per_business = calls.values("business_meta_id").annotate(n=Count("pk"))
@@ -256,6 +270,12 @@ def run_pass(pks: Sequence[int], send: Any, sandbox: Sandbox, timeout: float) ->
         http=sandbox.requests() - http_before,
         busiest=max((row["n"] for row in per_business), default=0),
         errors=calls.filter(error_code__isnull=False).count(),
+        cpu_busy_pct=100 * (busy_after - busy_before) / max(1, total_after - total_before),
+        chunks=SyncChunk.objects.filter(run__pk__gt=run_base).count(),
+        chunk_processes=SyncChunk.objects.filter(run__pk__gt=run_base)
+        .values("worker")
+        .distinct()
+        .count(),
         fresh=finished.filter(status__in=SyncRun.SUCCESSFUL)
         .values("business_id")
         .distinct()
@@ -273,6 +293,7 @@ class Setup:
     database_url: str
     timeout: float
     analyze: bool = True
+    chunk_assets: int = 2000
 
 
 def run_column(setup: Setup, pool: str, concurrency: int) -> Column:
@@ -300,6 +321,7 @@ def run_column(setup: Setup, pool: str, concurrency: int) -> Column:
             "META_GRAPH_URL": sandbox.base_url,
             "META_PAGE_SIZE": str(PAGE_SIZE),
             "LOG_LEVEL": "INFO",  # the worker says " ready." at INFO
+            "SYNC_CHUNK_ASSETS": str(setup.chunk_assets),
         },
     )
     saved_url = settings.META_GRAPH_URL
@@ -376,6 +398,14 @@ def table(columns: Sequence[Column], businesses: int, quotas: tuple[int, int]) -
             [_x(base.first.seconds, c.first.seconds) for c in columns],
         ),
         ("peak RSS per worker process, MiB", [f"{c.rss_mib:.0f}" for c in columns]),
+        (
+            f"CPUs busy during the 1st pass ({os.cpu_count()} cores, every process)",
+            [f"{c.first.cpu_busy_pct:.0f} %" for c in columns],
+        ),
+        (
+            "chunk tasks, 1st pass (processes that ran them)",
+            [f"{c.first.chunks} ({c.first.chunk_processes})" for c in columns],
+        ),
         (
             "Graph errors in the ledger (both passes)",
             [_n(c.first.errors + c.second.errors) for c in columns],
@@ -519,6 +549,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--target-assets-per-business", type=int, default=1000)
     add("--timeout", type=float, default=3600.0, help="seconds one pass may take")
     add("--no-analyze", action="store_true", help="no ANALYZE between the passes")
+    add(
+        "--chunk-assets",
+        type=int,
+        default=2000,
+        help="the workers' SYNC_CHUNK_ASSETS: a business with more due assets is split into "
+        "chunk tasks of this many",
+    )
     add("--db-name", default=os.environ.get("BENCH_DB_NAME", "bookbench_run"))
     add("--broker", default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/7"))
     return parser.parse_args(argv)
@@ -539,6 +576,7 @@ def measure(args: argparse.Namespace, database_url: str) -> tuple[list[Column], 
         database_url,
         args.timeout,
         analyze=not args.no_analyze,
+        chunk_assets=args.chunk_assets,
     )
     configs = [("prefork", n) for n in _ints(args.workers)]
     configs += [("threads", args.threads)] if args.threads > 0 else []

@@ -11,9 +11,8 @@ They run two ways:
    → notifications/prompt.py): this is how staff hear of an event promptly.
 2. For every business, every few minutes by beat (``events_detect_task``): the safety net. It
    catches what the prompt path cannot see — a token crossing into its expiry window as time
-   passes, a fact written by a path that does not call the hook (a sync stopped by an
-   unexpected error re-raises before its finalisation; a partnership staff end themselves), a
-   check lost with a worker, and the deliveries an outage kept from the queue. It costs little:
+   passes, a fact written by a path that does not call the hook (a partnership staff end
+   themselves), a check lost with a worker, and the deliveries an outage kept from the queue. It costs little:
    dedup makes it a no-op for what the prompt path already raised.
 
 Each detector looks back NOTIFY_LOOKBACK_HOURS only, so a first run does not alert on history."""

@@ -16,13 +16,19 @@ database page by page (short transactions, never one held open across a call to 
 4. Record what changed outside the portal as drift, release the claim, and finish the run.
 Throttling pauses the business until Meta's regain time; the task is re-queued for then.
 
+A big client (more due per-asset reads than SYNC_CHUNK_ASSETS) reads its listings in the run's
+task and its per-asset edges as chunk tasks that any worker takes; the last chunk to finish
+settles the run (``sync.chunks``).
+
 Where each part lives:
 
 - ``sync.services``: requesting a sync (``business_sync_request``, ``sync_dispatch_due``);
   ``sync.selectors``: which businesses are due;
-- ``sync.run``: one run start to finish (``business_sync``); ``sync.claim``: the claim and its
-  lease, the back-off after failures; ``sync.sections``: the sections in order and what their
-  errors mean; ``sync.context``: what the sections of one run share;
+- ``sync.run``: one run start to finish (``business_sync``); ``sync.outcome``: how a run ends
+  (``run_settle``); ``sync.chunks`` and ``sync.chunk_task``: a big client's chunks;
+  ``sync.claim``: the claim and its lease, the back-off after failures; ``sync.sections``: the
+  sections in order and what their errors mean; ``sync.context``: what the sections of one run
+  share;
 - ``sync.listings``: reading listings, the combined first-page read, withdrawn edges;
   ``sync.business_node``; ``sync.asset_listings`` and ``sync.asset_upserts``: assets and access;
 - ``sync.edges``: which assets' per-asset edges are due (``edges_due_filter``) and were read;

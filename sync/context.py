@@ -5,7 +5,7 @@ warnings and errors the run ends with, its progress, and the guards every sectio
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +31,14 @@ class SyncContext:
     # The business's Graph client, set by ``business_sync`` once it is open.
     client: GraphClient
 
-    def __init__(self, business: Business, run: SyncRun, *, full: bool) -> None:
+    def __init__(
+        self,
+        business: Business,
+        run: SyncRun,
+        *,
+        full: bool,
+        assets: Sequence[int] | None = None,
+    ) -> None:
         self.business = business
         self.run = run
         self.first_sync = business.last_synced_at is None
@@ -46,8 +53,15 @@ class SyncContext:
         )
         self.known_businesses: dict[str, int] = dict(Business.objects.values_list("meta_id", "pk"))
         # Incremental sync (issue 12): a first sync, or a run asked for a full re-read, reads
-        # every asset's per-asset edges; others only those due.
-        self.edges = EdgeReads(business, full=full or self.first_sync, withdrawn=self.withdrawn)
+        # every asset's per-asset edges; others only those due; a chunk of a big run exactly
+        # its ``assets``. Read times are the run's start, whichever task reads.
+        self.edges = EdgeReads(
+            business,
+            full=full or self.first_sync,
+            withdrawn=self.withdrawn,
+            started_at=run.started_at,
+            only=assets,
+        )
         self._principals: dict[str, Principal] | None = None
         self._progress_written_at = 0.0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -96,11 +96,22 @@ class EdgeReads:
     each, plus one for "owned"): every section reads the same assets, and each slice is read
     back by primary key, so a slice costs the same whatever the business's size."""
 
-    def __init__(self, business: Business, *, full: bool, withdrawn: set[str]) -> None:
+    def __init__(
+        self,
+        business: Business,
+        *,
+        full: bool,
+        withdrawn: set[str],
+        started_at: datetime | None = None,
+        only: Sequence[int] | None = None,
+    ) -> None:
         self.business = business
         self.full = full
         self.withdrawn = withdrawn
-        self.started_at = timezone.now()
+        # The run's start: every chunk of a run stamps the same read time as its main task.
+        self.started_at = started_at or timezone.now()
+        # A chunk of a big run (``sync.chunks``) reads exactly these assets, decided by the run.
+        self.only = only
         self._to_read: tuple[array[int], bytearray] | None = None  # (asset pks, owned flags)
         self.failed: set[int] = set()  # assets whose per-asset answer was an error
         self.incomplete = False  # a per-asset section stopped part-way
@@ -127,7 +138,9 @@ class EdgeReads:
                 removed_at__isnull=True,
                 access_status=AssetAccess.AccessStatus.CONFIRMED,
             )
-            if not self.full:
+            if self.only is not None:
+                accesses = accesses.filter(asset_id__in=self.only)
+            elif not self.full:
                 accesses = accesses.filter(
                     edges_due_filter(business=self.business, started_at=self.started_at)
                 )
@@ -139,6 +152,14 @@ class EdgeReads:
                 owned.append(access_type == AssetAccess.AccessType.OWNER)
             self._to_read = (pks, owned)
         return self._to_read
+
+    def due_count(self) -> int:
+        """How many assets this run reads the edges of (decided now, if not yet)."""
+        return len(self._assets_to_read()[0])
+
+    def due_pks(self) -> list[int]:
+        """The pks of the assets this run reads the edges of, ascending."""
+        return list(self._assets_to_read()[0])
 
     def owned_assets(
         self, kinds: Iterable[str], *, only_owned: bool = False
@@ -176,11 +197,16 @@ class EdgeReads:
 
     def finish(self) -> None:
         """Assets not fully read in this run stay due: a section that stopped part-way un-marks
-        every asset this run marked read; a failed answer un-marks its asset."""
+        every asset this run marked read (a chunk: of its own assets); a failed answer un-marks
+        its asset."""
         if self.incomplete:
-            AssetAccess.objects.filter(
+            marked = AssetAccess.objects.filter(
                 business=self.business, edges_read_at=self.started_at
-            ).update(edges_read_at=None)
+            )
+            if self.only is None:
+                marked.update(edges_read_at=None)
+            for pks in in_chunks(self.only or ()):
+                marked.filter(asset_id__in=pks).update(edges_read_at=None)
             return
         for pks in in_chunks(self.failed):
             AssetAccess.objects.filter(business=self.business, asset_id__in=pks).update(

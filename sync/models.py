@@ -108,6 +108,61 @@ class SyncRun(models.Model):
         return min(100, round(100 * self.progress_done / self.progress_total))
 
 
+class SyncChunk(models.Model):
+    """One slice of a big run's per-asset reads (custom conversions, assigned users, partner
+    shares), taken by any worker (``sync.chunks``). It holds asset ids only: a worker reads the
+    rest. What it found waits here until the last chunk settles the run."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    asset_ids = models.JSONField(default=list, help_text="Primary keys of the assets to read.")
+    # The edges and fields Meta no longer serves, as the run's listings found them.
+    withdrawn = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # host/pid of the worker process of the latest attempt.
+    worker = models.CharField(max_length=200, blank=True)
+    graph_calls = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(default=0)
+    max_usage_pct = models.PositiveSmallIntegerField(default=0)
+    app_usage_pct = models.PositiveSmallIntegerField(default=0)
+    business_usage_pct = models.PositiveSmallIntegerField(default=0)
+    errors = models.TextField(blank=True)
+    warnings = models.TextField(blank=True)
+    held_back = models.TextField(blank=True)
+    # Queued: until the sweeper sends it again; running: extended while it makes progress.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    waiting_for_queue = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("run", "index")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="syncchunk_run_index_unique"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["queued", "running", "done", "failed"]),
+                name="syncchunk_state_valid",
+            ),
+        ]
+        indexes = [
+            # The sweeper's question: chunks queued or running whose lease ran out.
+            models.Index(fields=["state", "lease_until"], name="syncchunk_state_lease_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Chunk {self.index} of sync #{self.run_id} ({self.get_state_display()})"
+
+
 class DriftEvent(models.Model):
     """A change found in Meta that the portal did not make (or a loss the portal must show)."""
 

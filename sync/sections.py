@@ -33,6 +33,9 @@ from sync.system_users import system_users_sync
 
 Section = tuple[str, Callable[[], None]]
 
+# The sections that read one asset at a time: a big run hands them to chunk tasks.
+PER_ASSET_SECTIONS = frozenset({"custom conversions", "assigned users", "partner shares"})
+
 
 def sections_of(ctx: SyncContext) -> list[Section]:
     """(label, section) in the order a run reads them: the business node with the listings'
@@ -58,29 +61,58 @@ def sections_of(ctx: SyncContext) -> list[Section]:
     return sections
 
 
-def sections_run(ctx: SyncContext) -> None:
+def sections_run(ctx: SyncContext, *, chunk_above: int | None = None) -> list[int]:
     """Run every section (see the module docstring), then settle the per-asset reads and
-    write the drift found."""
+    write the drift found.
+
+    With ``chunk_above``, a run whose due per-asset set is larger leaves the per-asset sections
+    to chunk tasks (``sync.chunks``): it returns the due asset pks to split, and neither reads
+    nor settles them here. Otherwise it returns an empty list."""
     sections = sections_of(ctx)
     ctx.progress_start(total=len(sections))
+    handed_off: list[int] | None = None
     for label, section in sections:
-        ctx.listings.reading = None
-        try:
-            section()
-        except (ThrottledError, TokenInvalidError, MetaUnreachableError):
-            raise
-        except ListingWithdrawn:
-            pass  # left out on purpose; its warning is on the run
-        except BadRequestError as err:
-            refusal = ops.withdrawn_refusal(err)
-            if refusal is None or label == "business":
-                ctx.section_errors.append(f"{label.capitalize()}: {err.describe()}")
-            else:
-                ctx.warn_withdrawn(refusal.name or ctx.listings.reading or label)
-        except PermissionMissingError as err:
-            ctx.section_errors.append(f"{label.capitalize()}: {err.describe()}")
-        except GraphError as err:
-            ctx.section_errors.append(f"{label.capitalize()}: {err.describe()}")
+        if label in PER_ASSET_SECTIONS and chunk_above is not None:
+            if handed_off is None:
+                # Decided where the first per-asset section would decide it: after every
+                # listing marked what changed.
+                due = ctx.edges.due_count() > chunk_above
+                handed_off = ctx.edges.due_pks() if due else []
+            if handed_off:
+                continue
+        section_run(ctx, label, section)
         ctx.progress(1)
-    ctx.edges.finish()
+    if not handed_off:
+        ctx.edges.finish()
     ctx.drift.flush()
+    return handed_off or []
+
+
+def per_asset_sections_run(ctx: SyncContext) -> None:
+    """A chunk's part of a big run: the per-asset sections for its assets, then which of them
+    stay due. Its drift is written by the chunk with its completion."""
+    for label, section in sections_of(ctx):
+        if label in PER_ASSET_SECTIONS:
+            section_run(ctx, label, section)
+    ctx.edges.finish()
+
+
+def section_run(ctx: SyncContext, label: str, section: Callable[[], None]) -> None:
+    """One section, and what its failure means (see the module docstring)."""
+    ctx.listings.reading = None
+    try:
+        section()
+    except (ThrottledError, TokenInvalidError, MetaUnreachableError):
+        raise
+    except ListingWithdrawn:
+        pass  # left out on purpose; its warning is on the run
+    except BadRequestError as err:
+        refusal = ops.withdrawn_refusal(err)
+        if refusal is None or label == "business":
+            ctx.section_errors.append(f"{label.capitalize()}: {err.describe()}")
+        else:
+            ctx.warn_withdrawn(refusal.name or ctx.listings.reading or label)
+    except PermissionMissingError as err:
+        ctx.section_errors.append(f"{label.capitalize()}: {err.describe()}")
+    except GraphError as err:
+        ctx.section_errors.append(f"{label.capitalize()}: {err.describe()}")

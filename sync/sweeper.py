@@ -8,7 +8,8 @@ times, from any number of processes:
    broker refused the enqueue), or still pending QUEUE_SWEEP_STUCK_MINUTES after their last
    change (a lost message, a crash between commit and enqueue): grants and partner shares
    pending a push or a removal, system users reserved but not yet created in Meta, sync runs
-   still queued.
+   still queued; and chunks of a running sync whose lease expired (queued too long, or their
+   worker died mid-chunk): those are queued again with a fresh lease.
 3. Send each one's task again through ``enqueue``; clear the mark only when the broker took it.
    Every task is idempotent (a push of a done grant, a creation of a created system user, a
    finished run: each is a no-op), so a duplicate costs a little work and changes nothing.
@@ -31,7 +32,8 @@ from django.utils import timezone
 from assets.models import AssetAccess, Grant, PushState
 from assets.tasks import grant_push_task, share_push_task
 from businesses.queueing import enqueue
-from sync.models import SyncRun
+from sync.chunk_task import sync_chunk_task
+from sync.models import SyncChunk, SyncRun
 from sync.run_task import business_sync_task
 from systemusers.models import SystemUser
 from systemusers.tasks import system_user_create_in_meta_task
@@ -50,11 +52,12 @@ class SweepResult:
     shares: int = 0
     system_users: int = 0
     sync_runs: int = 0
+    sync_chunks: int = 0
     still_waiting: int = 0
 
     @property
     def sent(self) -> int:
-        return self.grants + self.shares + self.system_users + self.sync_runs
+        return self.grants + self.shares + self.system_users + self.sync_runs + self.sync_chunks
 
 
 @contextmanager
@@ -111,10 +114,29 @@ def stranded_sync_runs(now: datetime) -> QuerySet[SyncRun]:
     )
 
 
+def stranded_sync_chunks(now: datetime) -> QuerySet[SyncChunk]:
+    """Chunks of a running sync whose lease expired: never taken, or their worker died (a
+    running chunk's lease is extended while it makes progress)."""
+    return SyncChunk.objects.filter(
+        Q(waiting_for_queue=True) | Q(lease_until__lt=now),
+        state__in=(SyncChunk.State.QUEUED, SyncChunk.State.RUNNING),
+        run__status=SyncRun.Status.RUNNING,
+    )
+
+
 def _mark_sent(row: models.Model, now: datetime) -> None:
     """Clear the mark, and restart the stuck clock so a row is not sent again every minute."""
     manager = type(row)._default_manager
-    if isinstance(row, SyncRun):
+    if isinstance(row, SyncChunk):
+        # Queued again: the task sent now may take it (a dead worker's attempt is over). Only
+        # while it is still stranded: the task just sent may already have taken it.
+        lease = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+        manager.filter(
+            Q(waiting_for_queue=True) | Q(lease_until__lt=now),
+            pk=row.pk,
+            state__in=(SyncChunk.State.QUEUED, SyncChunk.State.RUNNING),
+        ).update(waiting_for_queue=False, state=SyncChunk.State.QUEUED, lease_until=lease)
+    elif isinstance(row, SyncRun):
         manager.filter(pk=row.pk).update(waiting_for_queue=False, sent_again_at=now)
     else:
         manager.filter(pk=row.pk).update(waiting_for_queue=False, updated_at=now)
@@ -128,6 +150,7 @@ def stranded_count(now: datetime | None = None) -> int:
         + stranded_shares(now).count()
         + stranded_system_users(now).count()
         + stranded_sync_runs(now).count()
+        + stranded_sync_chunks(now).count()
     )
 
 
@@ -154,6 +177,7 @@ def queue_sweep(*, now: datetime | None = None) -> SweepResult:
                 business_sync_task,
                 lambda row: (row.business_id, row.pk),
             ),
+            ("sync_chunks", stranded_sync_chunks(now), sync_chunk_task, lambda row: (row.pk,)),
         )
         for name, queryset, task, args in kinds:
             for row in queryset.order_by("pk")[:SWEEP_LIMIT]:
@@ -167,11 +191,13 @@ def queue_sweep(*, now: datetime | None = None) -> SweepResult:
                 break
     if result.sent or result.still_waiting:
         logger.info(
-            "event=queue_sweep grants=%s shares=%s system_users=%s sync_runs=%s still_waiting=%s",
+            "event=queue_sweep grants=%s shares=%s system_users=%s sync_runs=%s sync_chunks=%s "
+            "still_waiting=%s",
             result.grants,
             result.shares,
             result.system_users,
             result.sync_runs,
+            result.sync_chunks,
             result.still_waiting,
         )
     return result

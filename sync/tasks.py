@@ -2,19 +2,21 @@
 
 Task names are explicit and keep the names they had before the apps were re-layered, so
 periodic tasks stored in the beat schedule and messages already queued keep resolving. The
-sync run's own task lives in ``sync.run_task`` (the services below send it); it is imported
-here so the worker's task discovery registers it with the others."""
+sync run's own task lives in ``sync.run_task`` (the services below send it), a big run's chunk
+task in ``sync.chunk_task``; they are imported here so the worker's task discovery registers
+them with the others."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from businesses.actors import Actor
+from sync.chunk_task import sync_chunk_task
 from sync.run_task import business_sync_task
 from sync.services import sync_dispatch_due
 from sync.sweeper import queue_sweep
 
-__all__ = ["business_sync_task", "dispatch_due_syncs", "queue_sweep_task"]
+__all__ = ["business_sync_task", "dispatch_due_syncs", "queue_sweep_task", "sync_chunk_task"]
 
 
 @shared_task(name="businesses.tasks.dispatch_due_syncs", acks_late=True)

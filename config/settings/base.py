@@ -178,6 +178,11 @@ SYNC_EDGE_WINDOW_HOURS = env.float("SYNC_EDGE_WINDOW_HOURS", default=24)
 SYNC_QUOTA_HEADROOM_PCT = env.int("SYNC_QUOTA_HEADROOM_PCT", default=75)
 if not 1 <= SYNC_QUOTA_HEADROOM_PCT <= 100:
     raise ImproperlyConfigured("SYNC_QUOTA_HEADROOM_PCT must be a percentage from 1 to 100.")
+# Big clients split across workers: a run with more assets than this whose per-asset edges are
+# due reads them as chunk tasks of this many assets each, which any worker can take.
+SYNC_CHUNK_ASSETS = env.int("SYNC_CHUNK_ASSETS", default=2000)
+if SYNC_CHUNK_ASSETS < 1:
+    raise ImproperlyConfigured("SYNC_CHUNK_ASSETS must be a whole number of assets, at least 1.")
 TOKEN_EXPIRY_WARNING_DAYS = env.int("TOKEN_EXPIRY_WARNING_DAYS", default=14)
 # The call ledger feeds the 15-day eligibility rule; older rows are pruned daily.
 GRAPH_CALL_RETENTION_DAYS = env.int("GRAPH_CALL_RETENTION_DAYS", default=45)
@@ -255,6 +260,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "businesses.tasks.*": {"queue": "sync"},
+    "sync.tasks.*": {"queue": "sync"},
     "assets.tasks.*": {"queue": "push"},
     "systemusers.tasks.*": {"queue": "push"},
 }

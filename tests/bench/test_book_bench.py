@@ -20,7 +20,8 @@ def test_the_book_bench_syncs_a_tiny_book_with_each_pool_and_prints_one_table() 
     db = connection.settings_dict
     args = book_bench.parse_args(
         ["--businesses", "2", "--assets-per-business", "50", "--workers", "1",
-         "--threads", "2", "--latency-ms", "0", "--broker", BROKER, "--timeout", "60"]
+         "--threads", "2", "--latency-ms", "0", "--broker", BROKER, "--timeout", "60",
+         "--chunk-assets", "20"]
     )  # fmt: skip
 
     columns, lines = book_bench.measure(
@@ -37,6 +38,7 @@ def test_the_book_bench_syncs_a_tiny_book_with_each_pool_and_prints_one_table() 
         "2nd / 1st pass calls",
         "throughput vs prefork 1",
         "peak RSS per worker process, MiB",
+        "chunk tasks, 1st pass (processes that ran them)",
     ):
         assert figure in text
     assert "Extrapolation to 1,000 businesses × 1,000 assets" in text
@@ -45,3 +47,4 @@ def test_the_book_bench_syncs_a_tiny_book_with_each_pool_and_prints_one_table() 
         assert 0 < column.second.calls < column.first.calls
         assert column.first.seconds > 0
         assert column.rss_mib > 10
+        assert column.first.chunks > 0  # both businesses are big at 20 assets a chunk

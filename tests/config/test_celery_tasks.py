@@ -29,6 +29,7 @@ TASK_NAMES = [
     "notifications.tasks.events_detect_task",
     "onboarding.tasks.onboarding_run_task",
     "security.tasks.security_digest_task",
+    "sync.tasks.sync_chunk_task",
     "systemusers.tasks.system_user_create_in_meta_task",
 ]
 

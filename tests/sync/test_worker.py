@@ -40,7 +40,13 @@ class Worker:
     """``celery -A config worker`` in its own process group; ``start()`` waits for "ready"."""
 
     def __init__(
-        self, graph_url: str, log: Path, *, pool: str = "prefork", concurrency: int = 2
+        self,
+        graph_url: str,
+        log: Path,
+        *,
+        pool: str = "prefork",
+        concurrency: int = 2,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.pool = pool
         self.concurrency = concurrency
@@ -56,6 +62,7 @@ class Worker:
             "SYNC_LEASE_SECONDS": "3",
             "META_GRAPH_URL": graph_url,
             "LOG_LEVEL": "INFO",
+            **(env or {}),
         }
         self.log = log
         self.proc: subprocess.Popen | None = None

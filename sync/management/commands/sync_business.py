@@ -32,6 +32,8 @@ class Command(OperatorCommand):
             trigger=SyncRun.Trigger.COMMAND,
             actor=Actor.command("sync_business"),
             full=options["full"],
+            # "In this process": a big client's chunks too, not left to the workers.
+            inline_chunks=True,
         )
         summary = (
             f"{business.name}: {run.get_status_display()} — created {run.created_count}, "

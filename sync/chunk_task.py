@@ -1,0 +1,41 @@
+"""The task that reads one chunk of a big run (``sync.chunks``) in whichever worker takes it.
+
+Apart from ``sync.tasks`` for the same reason as ``sync.run_task``: the run (which sends it)
+and the sweeper import it. ``acks_late`` with ``reject_on_worker_lost``: a worker killed
+mid-chunk leaves the message on the queue, and the chunk is redelivered."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Task, shared_task
+from django.utils import timezone
+
+from sync.chunks import sync_chunk_run
+from sync.models import SyncChunk, SyncRun
+
+# The run's own task (``sync.run_task``), sent by name: that module imports the run, which
+# imports this one.
+BUSINESS_SYNC_TASK = "businesses.tasks.business_sync_task"
+
+
+@shared_task(
+    name="sync.tasks.sync_chunk_task",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def sync_chunk_task(self: Task, chunk_id: int) -> str:
+    outcome = sync_chunk_run(chunk_id, worker=f"{self.request.hostname or 'inline'}/{os.getpid()}")
+    paused = (
+        SyncRun.objects.filter(chunks__pk=chunk_id, status=SyncRun.Status.PAUSED)
+        .values_list("business_id", "paused_until")
+        .first()
+    )
+    # Only the chunk that was throttled (the run's other chunks then find it ended).
+    if outcome == SyncChunk.State.FAILED and paused and paused[1] and not self.request.is_eager:
+        # Throttled, as a single-task run is: its business's next sync is queued for when Meta
+        # says, without holding a worker meanwhile.
+        delay = max(1.0, (paused[1] - timezone.now()).total_seconds())
+        self.app.send_task(BUSINESS_SYNC_TASK, args=(paused[0], None), countdown=delay)
+    return outcome
