@@ -6,11 +6,10 @@ mid-chunk leaves the message on the queue, and the chunk is redelivered."""
 
 from __future__ import annotations
 
-import os
-
 from celery import Task, shared_task
 from django.utils import timezone
 
+from sync.chunk_holder import holder_here
 from sync.chunks import sync_chunk_run
 from sync.models import SyncChunk, SyncRun
 
@@ -26,7 +25,7 @@ BUSINESS_SYNC_TASK = "businesses.tasks.business_sync_task"
     reject_on_worker_lost=True,
 )
 def sync_chunk_task(self: Task, chunk_id: int) -> str:
-    outcome = sync_chunk_run(chunk_id, worker=f"{self.request.hostname or 'inline'}/{os.getpid()}")
+    outcome = sync_chunk_run(chunk_id, worker=holder_here())
     paused = (
         SyncRun.objects.filter(chunks__pk=chunk_id, status=SyncRun.Status.PAUSED)
         .values_list("business_id", "paused_until")

@@ -14,11 +14,13 @@ chunks done settles the run exactly as a single-task run is settled (``run_settl
 throttle, a dead token or an unreachable Meta in any chunk settles the run at once (paused or
 failed); the run's other chunks then do nothing.
 
-Idempotent and redelivered: a chunk is taken with a conditional UPDATE (queued, or running with
-an expired lease), so a done chunk delivered again, or one another worker holds, does nothing,
-and only the attempt that holds it may record it. A worker killed mid-chunk leaves it running
-with a lease that stops being extended: the broker redelivers the task (``acks_late``,
-``reject_on_worker_lost``) and the queue sweeper sends it again once the lease expired. While
+Idempotent and redelivered: a chunk is taken with a conditional UPDATE (queued, running with
+an expired lease, or running for a process of this machine that is gone: ``sync.chunk_holder``),
+so a done chunk delivered again, or one a living worker holds, does nothing, and only the
+attempt that holds it may record it. A worker killed mid-chunk leaves it running with a lease
+that stops being extended: the broker redelivers the task (``acks_late``,
+``reject_on_worker_lost``), which takes it at once when the dead holder ran here, and the
+queue sweeper sends it again once the lease expired. While
 chunks progress they extend the business's claim, so the run is never taken for abandoned."""
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from businesses.graph_access import NotConnectedError, business_client
 from businesses.models import Business
 from graph import GraphError
 from sync.budget import usage_reading
+from sync.chunk_holder import holder_is_gone
 from sync.claim import run_claim_extend
 from sync.context import PROGRESS_WRITE_SECONDS, SyncContext
 from sync.models import SyncChunk, SyncRun
@@ -153,14 +156,19 @@ def sync_chunk_run(
 
 
 def _chunk_take(chunk: SyncChunk, worker: str) -> bool:
-    """Take the chunk for this attempt: queued, or running under a lease that expired (its
-    worker died). A conditional UPDATE, so two deliveries never both take it."""
+    """Take the chunk for this attempt: queued, or running under a lease that expired or held
+    by a process of this machine that is gone (its worker died; ``sync.chunk_holder``). A
+    conditional UPDATE, so two deliveries never both take it."""
     now = timezone.now()
+    takeable = Q(state=SyncChunk.State.QUEUED) | Q(
+        state=SyncChunk.State.RUNNING, lease_until__lt=now
+    )
+    if chunk.state == SyncChunk.State.RUNNING and holder_is_gone(chunk.worker):
+        # Only that attempt's hold: if another delivery took it meanwhile, this one does not.
+        takeable |= Q(state=SyncChunk.State.RUNNING, worker=chunk.worker, attempts=chunk.attempts)
     taken = (
         SyncChunk.objects.filter(pk=chunk.pk, run__status=SyncRun.Status.RUNNING)
-        .filter(
-            Q(state=SyncChunk.State.QUEUED) | Q(state=SyncChunk.State.RUNNING, lease_until__lt=now)
-        )
+        .filter(takeable)
         .update(
             state=SyncChunk.State.RUNNING,
             attempts=F("attempts") + 1,

@@ -7,7 +7,6 @@ the last chunk to finish records the outcome."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from businesses.models import Business
 from businesses.queueing import enqueue
 from graph import GraphError
 from sync.budget import usage_reading
+from sync.chunk_holder import holder_here
 from sync.chunk_task import sync_chunk_task
 from sync.chunks import chunks_hand_off, sync_chunk_run
 from sync.claim import run_claim
@@ -114,6 +114,6 @@ def _chunks_send(
     queued = SyncChunk.objects.filter(run=run, state=SyncChunk.State.QUEUED).order_by("index")
     for chunk in queued:
         if inline:
-            sync_chunk_run(chunk.pk, worker=f"inline/{os.getpid()}", sleep=sleep)
+            sync_chunk_run(chunk.pk, worker=holder_here(), sleep=sleep)
         else:
             enqueue(sync_chunk_task, chunk.pk, row=chunk)
