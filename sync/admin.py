@@ -10,12 +10,47 @@ from django.db.models import QuerySet
 from assets.scoping import scope_drift_events
 from businesses.admin_base import ReadOnlyAdmin, client_filter
 from sync import admin_business  # noqa: F401 (registers the Business page with its sync parts)
-from sync.models import DriftEvent, SyncRun
+from sync.models import DriftEvent, SyncChunk, SyncRun
+
+
+class SyncChunkInline(admin.TabularInline):
+    """A big run's chunks on its page: which worker read each, how far, and what it found.
+    Written only by the chunk tasks."""
+
+    model = SyncChunk
+    fields = (
+        "index",
+        "state",
+        "attempts",
+        "worker",
+        "started_at",
+        "finished_at",
+        "graph_calls",
+        "created_count",
+        "updated_count",
+        "removed_count",
+        "errors",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+        # Whoever may see the run (scoped by its admin) sees its chunks.
+        return bool(request.user.has_perm("sync.view_syncrun"))
 
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
     scope_path = "business"
+    inlines = (SyncChunkInline,)
     list_display = (
         "business",
         "status",

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Asset, AssetAccess, Grant
@@ -255,3 +256,17 @@ def test_a_dead_token_in_a_chunk_fails_the_run_and_marks_the_token_invalid(
     assert run.status == SyncRun.Status.FAILED and not token.is_valid
     assert run.error == token.invalid_reason
     assert Business.objects.get(pk=cast.acme.pk).sync_state == Business.SyncState.IDLE
+
+
+def test_a_chunked_run_s_admin_page_lists_its_chunks_and_who_read_them(
+    cast, sb, no_sleep, admin_client
+):
+    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+    chunks = _chunks(run)
+
+    page = admin_client.get(reverse("admin:sync_syncrun_change", args=[run.pk]))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Sync chunks" in html
+    assert all(chunk.worker and chunk.worker in html for chunk in chunks)
