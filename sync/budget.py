@@ -38,9 +38,10 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from businesses.graph_access import CallLedger
 from businesses.models import Business, DeveloperApp, GraphCall
 from graph import Usage
-from sync.models import SyncRun
+from sync.models import SyncChunk, SyncRun
 
 # Meta computes app and business use case usage over a rolling one-hour window.
 USAGE_WINDOW = timedelta(hours=1)
@@ -52,6 +53,17 @@ def usage_reading(usage: Usage, business_meta_id: str) -> tuple[int, int]:
         business_meta_id, max(usage.business_pct.values(), default=0.0)
     )
     return min(100, int(usage.app_pct)), min(100, int(business))
+
+
+def calls_record(
+    target: SyncRun | SyncChunk, ledger: CallLedger, usage: Usage, business_meta_id: str
+) -> None:
+    """Write what a run (or one chunk of it) spent on ``target``: its counted calls, the highest
+    usage it saw, and its app and business readings kept apart for the budgets here."""
+    ledger.flush()
+    target.graph_calls = ledger.count
+    target.max_usage_pct = min(100, ledger.max_usage_pct)
+    target.app_usage_pct, target.business_usage_pct = usage_reading(usage, business_meta_id)
 
 
 def usage_now(pct: float, at: datetime, now: datetime) -> float:

@@ -38,7 +38,7 @@ from django.utils import timezone
 from businesses.graph_access import NotConnectedError, business_client
 from businesses.models import Business
 from graph import GraphError
-from sync.budget import usage_reading
+from sync.budget import calls_record
 from sync.chunk_holder import holder_is_gone
 from sync.claim import run_claim_extend
 from sync.context import PROGRESS_WRITE_SECONDS, SyncContext
@@ -141,12 +141,7 @@ def sync_chunk_run(
             try:
                 per_asset_sections_run(ctx)
             finally:
-                ledger.flush()
-                chunk.graph_calls = ledger.count
-                chunk.max_usage_pct = min(100, ledger.max_usage_pct)
-                chunk.app_usage_pct, chunk.business_usage_pct = usage_reading(
-                    client.usage, business.meta_id
-                )
+                calls_record(chunk, ledger, client.usage, business.meta_id)
     except (GraphError, NotConnectedError) as err:
         return _chunk_end(chunk, business, ctx, failure=err)
     except BaseException as err:

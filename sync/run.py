@@ -17,7 +17,7 @@ from businesses.graph_access import NotConnectedError, business_client
 from businesses.models import Business
 from businesses.queueing import enqueue
 from graph import GraphError
-from sync.budget import usage_reading
+from sync.budget import calls_record
 from sync.chunk_holder import holder_here
 from sync.chunk_task import sync_chunk_task
 from sync.chunks import chunks_hand_off, sync_chunk_run
@@ -83,13 +83,7 @@ def business_sync(
             try:
                 chunked = sections_run(ctx, chunk_above=settings.SYNC_CHUNK_ASSETS)
             finally:
-                ledger.flush()
-                run.graph_calls = ledger.count
-                run.max_usage_pct = min(100, ledger.max_usage_pct)
-                # Kept apart for the dispatcher's budgets (sync.budget).
-                run.app_usage_pct, run.business_usage_pct = usage_reading(
-                    client.usage, business.meta_id
-                )
+                calls_record(run, ledger, client.usage, business.meta_id)
     except (GraphError, NotConnectedError) as err:
         return run_settle(run, business, failure=err)
     except BaseException as err:

@@ -12,6 +12,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from businesses.actors import Actor
+from businesses.models import AccessToken
+from businesses.services import token_store
 from notifications.models import NotificationSetting
 from notifications.services import notification_setting_save
 from tests.sync.conftest import migration_data, own_redis  # noqa: F401 (broker outage fixtures)
@@ -110,3 +112,14 @@ def alerts_for(user, *events, watched=()):
 
 def emails(smtp_server: SmtpServer) -> list[str]:
     return [m.content.decode() for m in smtp_server.messages]
+
+
+def with_connection_token(business) -> None:
+    """Give ``business`` a (fake) system-user connection token, as connecting it would."""
+    token_store(
+        token="EAAB" + "c" * 40,
+        kind=AccessToken.Kind.SYSTEM_USER,
+        business=business,
+        scopes=["business_management"],
+        actor=Actor.system(),
+    )

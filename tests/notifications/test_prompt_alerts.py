@@ -15,7 +15,6 @@ from assets.models import AssetAccess, PushState
 from assets.tasks import grant_push_task, share_push_task
 from businesses.actors import Actor
 from businesses.models import AccessToken
-from businesses.services import token_store
 from businesses.token_health import token_health_check
 from notifications import detect
 from notifications.detect import events_detect
@@ -29,7 +28,7 @@ from systemusers.models import SystemUser
 from systemusers.services import system_user_reserve
 from systemusers.tasks import system_user_create_in_meta_task
 from tests.factories import AssetFactory, GrantFactory, PersonFactory, StaffFactory
-from tests.notifications.conftest import alerts_for, emails
+from tests.notifications.conftest import alerts_for, emails, with_connection_token
 from tests.portal.conftest import connected  # noqa: F401 (fixture)
 
 UNREACHABLE = "http://127.0.0.1:9"  # nothing listens: Meta cannot be reached
@@ -38,16 +37,6 @@ UNREACHABLE = "http://127.0.0.1:9"  # nothing listens: Meta cannot be reached
 @pytest.fixture
 def meta_down(settings):
     settings.META_GRAPH_URL = UNREACHABLE
-
-
-def _connect(business) -> None:
-    token_store(
-        token="EAAB" + "c" * 40,
-        kind=AccessToken.Kind.SYSTEM_USER,
-        business=business,
-        scopes=["business_management"],
-        actor=Actor.system(),
-    )
 
 
 def _pending_grant(business, asset_name="Acme - US"):
@@ -62,7 +51,7 @@ def test_a_grant_push_that_gave_up_is_emailed_right_after_the_push(
     cast, meta_down, smtp_server, django_capture_on_commit_callbacks
 ):
     alerts_for(cast.alice, EventKind.PUSH_FAILED)
-    _connect(cast.client_a)
+    with_connection_token(cast.client_a)
     grant = _pending_grant(cast.client_a)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -77,7 +66,7 @@ def test_a_share_push_that_gave_up_is_emailed_right_after_the_push(
     cast, meta_down, smtp_server, django_capture_on_commit_callbacks
 ):
     alerts_for(cast.alice, EventKind.PUSH_FAILED)
-    _connect(cast.client_a)
+    with_connection_token(cast.client_a)
     access = AssetAccess.objects.create(
         asset=AssetFactory(owner_business=cast.client_a, name="Acme - EU"),
         business=cast.agency,
@@ -98,7 +87,7 @@ def test_a_system_user_meta_did_not_create_is_emailed_right_after_the_attempt(
     cast, meta_down, smtp_server, django_capture_on_commit_callbacks
 ):
     alerts_for(cast.alice, EventKind.PUSH_FAILED)
-    _connect(cast.client_a)
+    with_connection_token(cast.client_a)
     reserved = system_user_reserve(
         business=cast.client_a, name="Reporting bot", role="EMPLOYEE", actor=Actor.system()
     )
@@ -186,7 +175,7 @@ def test_the_periodic_pass_after_a_prompt_alert_sends_nothing_more(
     cast, meta_down, smtp_server, django_capture_on_commit_callbacks
 ):
     alerts_for(cast.alice, EventKind.PUSH_FAILED)
-    _connect(cast.client_a)
+    with_connection_token(cast.client_a)
     grant = _pending_grant(cast.client_a)
     with django_capture_on_commit_callbacks(execute=True):
         grant_push_task.apply(args=[grant.pk])
@@ -206,7 +195,7 @@ def test_a_push_still_fails_cleanly_when_recording_its_alert_raises(
 
     monkeypatch.setattr(detect, "event_raise", recording_breaks)
     alerts_for(cast.alice, EventKind.PUSH_FAILED)
-    _connect(cast.client_a)
+    with_connection_token(cast.client_a)
     grant = _pending_grant(cast.client_a)
 
     with django_capture_on_commit_callbacks(execute=True):

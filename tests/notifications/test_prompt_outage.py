@@ -15,9 +15,6 @@ import pytest
 
 from assets.models import PushState
 from assets.tasks import grant_push_task
-from businesses.actors import Actor
-from businesses.models import AccessToken
-from businesses.services import token_store
 from config.celery_app import app as celery_app
 from notifications.models import Delivery, Event, EventKind
 from notifications.services import deliveries_sweep
@@ -28,7 +25,7 @@ from tests.factories import (
     PersonFactory,
     StaffFactory,
 )
-from tests.notifications.conftest import alerts_for, emails
+from tests.notifications.conftest import alerts_for, emails, with_connection_token
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -44,13 +41,7 @@ def failing_push(settings):
     business = BusinessFactory(name="Acme Outdoor")
     alice = StaffFactory(username="alice", group="Account manager", businesses=[business])
     alerts_for(alice, EventKind.PUSH_FAILED)
-    token_store(
-        token="EAAB" + "c" * 40,
-        kind=AccessToken.Kind.SYSTEM_USER,
-        business=business,
-        scopes=["business_management"],
-        actor=Actor.system(),
-    )
+    with_connection_token(business)
     return GrantFactory(
         asset=AssetFactory(owner_business=business, name="Acme - US"),
         person=PersonFactory(business=business, name="Dana Buyer"),

@@ -13,11 +13,8 @@ from django.urls import reverse
 from assets.models import AssetAccess, PushState
 from assets.push import give_up_share
 from businesses.actors import Actor
-from businesses.models import AccessToken
-from businesses.services import token_store
 from notifications.detect import events_detect
-from notifications.models import Event, EventKind, NotificationSetting
-from notifications.services import notification_setting_save
+from notifications.models import Event, EventKind
 from onboarding.models import Onboarding
 from onboarding.services import onboarding_submit
 from portal.tasks import person_remove_task
@@ -33,38 +30,12 @@ from tests.factories import (
     PersonFactory,
     SystemUserFactory,
 )
+from tests.notifications.conftest import alerts_for, with_connection_token
 from tests.portal.conftest import connected  # noqa: F401 (fixture)
-
-
-def _alerts_for(user, *events):
-    return notification_setting_save(
-        user=user,
-        actor=Actor.staff(user),
-        events=list(events),
-        clients=(),
-        watched_clients=(),
-        mode=NotificationSetting.Mode.IMMEDIATE,
-        email_enabled=True,
-        email=f"{user.username}@agency.example",
-        webhook_enabled=False,
-        webhook_url="",
-        webhook_format=NotificationSetting.WebhookFormat.JSON,
-        webhook_secret="",
-    )
 
 
 def _messages(smtp_server) -> list[str]:
     return [m.content.decode() for m in smtp_server.messages]
-
-
-def _connection(business):
-    token_store(
-        token="EAAB" + "c" * 40,
-        kind=AccessToken.Kind.SYSTEM_USER,
-        business=business,
-        scopes=["business_management"],
-        actor=Actor.system(),
-    )
 
 
 def _full_cap(business):
@@ -75,7 +46,7 @@ def _full_cap(business):
 def test_a_share_that_failed_after_its_retries_is_an_alert_once(
     cast, smtp_server, django_capture_on_commit_callbacks
 ):
-    _alerts_for(cast.alice, EventKind.PUSH_FAILED)
+    alerts_for(cast.alice, EventKind.PUSH_FAILED)
     asset = AssetFactory(owner_business=cast.client_a, name="Acme - US")
     access = AssetAccess.objects.create(
         asset=asset, business=cast.agency, access_type="AGENCY", push_state=PushState.PENDING
@@ -95,8 +66,8 @@ def test_a_system_user_creation_that_failed_after_its_retries_is_an_alert(
     cast, settings, smtp_server, django_capture_on_commit_callbacks
 ):
     settings.META_GRAPH_URL = "http://127.0.0.1:9"  # nothing listens: Meta cannot be reached
-    _alerts_for(cast.alice, EventKind.PUSH_FAILED)
-    _connection(cast.client_a)
+    alerts_for(cast.alice, EventKind.PUSH_FAILED)
+    with_connection_token(cast.client_a)
     reserved = system_user_reserve(
         business=cast.client_a, name="Reporting bot", role="EMPLOYEE", actor=Actor.system()
     )
@@ -114,7 +85,7 @@ def test_a_system_user_creation_that_failed_after_its_retries_is_an_alert(
 def test_the_admins_system_user_add_refused_by_the_cap_is_a_cap_alert(
     cast, admin_client, smtp_server, django_capture_on_commit_callbacks
 ):
-    _alerts_for(cast.alice, EventKind.CAP_REACHED)
+    alerts_for(cast.alice, EventKind.CAP_REACHED)
     _full_cap(cast.client_a)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -132,7 +103,7 @@ def test_the_admins_system_user_add_refused_by_the_cap_is_a_cap_alert(
 def test_trying_again_the_same_day_does_not_alert_again(
     cast, smtp_server, django_capture_on_commit_callbacks
 ):
-    _alerts_for(cast.alice, EventKind.CAP_REACHED)
+    alerts_for(cast.alice, EventKind.CAP_REACHED)
     _full_cap(cast.client_a)
 
     for _ in range(2):
@@ -161,7 +132,7 @@ def test_the_command_refused_by_the_cap_is_a_cap_alert():
 def test_an_onboarding_refused_by_the_cap_is_a_cap_alert_although_its_submission_rolled_back(
     cast, smtp_server, django_capture_on_commit_callbacks
 ):
-    _alerts_for(cast.alice, EventKind.CAP_REACHED)
+    alerts_for(cast.alice, EventKind.CAP_REACHED)
     _full_cap(cast.client_a)
     onboarding = Onboarding.objects.create(
         agency=cast.agency,
@@ -215,8 +186,8 @@ def test_an_offboarding_removal_that_failed_after_its_retries_is_an_alert(
     cast, settings, smtp_server, django_capture_on_commit_callbacks
 ):
     settings.META_GRAPH_URL = "http://127.0.0.1:9"  # nothing listens: Meta cannot be reached
-    _alerts_for(cast.alice, EventKind.PUSH_FAILED)
-    _connection(cast.client_a)
+    alerts_for(cast.alice, EventKind.PUSH_FAILED)
+    with_connection_token(cast.client_a)
     grant = GrantFactory(
         asset=AssetFactory(owner_business=cast.client_a, name="Acme - EU"),
         person=PersonFactory(business=cast.client_a, name="Lee Ver"),
