@@ -10,18 +10,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from businesses.models import Business
-from sync.models import SyncRun
+from sync.models import SyncChunk, SyncRun
 
 
 def run_claim(business_id: int, run: SyncRun) -> bool:
     """Compare-and-swap the business from idle (or an expired lease) to running for ``run``."""
     now = timezone.now()
     lease = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
-    free = Q(sync_state=Business.SyncState.IDLE) | Q(sync_lease_until__lt=now)
+    # A big run's chunks may wait in a long queue past the lease: their run still holds the
+    # business (the sweeper re-sends them, and one that keeps dying fails the run).
+    chunks_pending = SyncChunk.objects.filter(
+        run__business_id=OuterRef("pk"),
+        run__status=SyncRun.Status.RUNNING,
+        state__in=(SyncChunk.State.QUEUED, SyncChunk.State.RUNNING),
+    )
+    free = Q(sync_state=Business.SyncState.IDLE) | (
+        Q(sync_lease_until__lt=now) & ~Exists(chunks_pending)
+    )
     claimed = Business.objects.filter(free, pk=business_id).update(
         sync_state=Business.SyncState.RUNNING, sync_lease_until=lease
     )

@@ -270,3 +270,20 @@ def test_a_chunked_run_s_admin_page_lists_its_chunks_and_who_read_them(
     html = page.content.decode()
     assert "Sync chunks" in html
     assert all(chunk.worker and chunk.worker in html for chunk in chunks)
+
+
+def test_a_run_whose_chunks_wait_past_the_lease_still_holds_its_business(
+    cast, sb, no_sleep, redis_broker
+):
+    run = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+    Business.objects.filter(pk=cast.acme.pk).update(
+        sync_lease_until=timezone.now() - timedelta(minutes=1)
+    )
+
+    second = business_sync(business_id=cast.acme.pk, sleep=no_sleep)
+
+    assert second.status == SyncRun.Status.SKIPPED
+    for chunk in _chunks(run):
+        sync_chunk_run(chunk.pk, sleep=no_sleep)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.SUCCEEDED
