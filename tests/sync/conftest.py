@@ -4,12 +4,15 @@ tokens the sandbox issued. Tests never sleep: the client's sleep is injected (``
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 import redis
@@ -220,3 +223,16 @@ def migration_data(transactional_db) -> None:
 
     importlib.import_module("businesses.migrations.0003_staff_groups").create_groups(apps, None)
     importlib.import_module("assets.migrations.0003_task_vocabulary").seed(apps, None)
+
+
+def assert_only_the_next_sync_is_queued(
+    broker: redis.Redis, business_pk: int, at: datetime
+) -> None:
+    """The ``sync`` queue holds exactly one message: the business's next sync, due at ``at``
+    (within seconds), as a throttled run leaves it."""
+    queued = [json.loads(message) for message in broker.lrange("sync", 0, -1)]
+    assert [m["headers"]["task"] for m in queued] == ["businesses.tasks.business_sync_task"]
+    args, _kwargs, _embed = json.loads(base64.b64decode(queued[0]["body"]))
+    assert args == [business_pk, None]
+    eta = datetime.fromisoformat(queued[0]["headers"]["eta"])
+    assert abs(eta - at) < timedelta(seconds=5)

@@ -6,10 +6,8 @@ the real Redis with no worker, and the test runs each one as a worker would, in 
 
 from __future__ import annotations
 
-import base64
 import io
-import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -25,7 +23,7 @@ from sync.run import business_sync
 from sync.sweeper import queue_sweep
 
 from . import truth
-from .conftest import sync_all
+from .conftest import assert_only_the_next_sync_is_queued, sync_all
 
 CHUNK = 3
 GRANT_DRIFT = (DriftEvent.Kind.GRANT_ADDED, DriftEvent.Kind.GRANT_CHANGED)
@@ -174,12 +172,7 @@ def test_a_throttled_chunk_task_queues_the_next_sync_for_metas_regain_time(
     assert sync_chunk_task(second.pk) == "run ended"  # queues nothing more
 
     run.refresh_from_db()
-    queued = [json.loads(message) for message in redis_broker.lrange("sync", 0, -1)]
-    assert [m["headers"]["task"] for m in queued] == ["businesses.tasks.business_sync_task"]
-    args, _kwargs, _embed = json.loads(base64.b64decode(queued[0]["body"]))
-    assert args == [cast.acme.pk, None]
-    eta = datetime.fromisoformat(queued[0]["headers"]["eta"])
-    assert abs(eta - run.paused_until) < timedelta(seconds=5)
+    assert_only_the_next_sync_is_queued(redis_broker, cast.acme.pk, run.paused_until)
 
 
 def test_a_chunk_whose_worker_died_three_times_fails_its_run(cast, sb, no_sleep, redis_broker):

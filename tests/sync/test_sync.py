@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import time_machine
 
@@ -16,7 +14,7 @@ from sync.tasks import business_sync_task
 from systemusers.models import SystemUser
 
 from . import truth
-from .conftest import sync_all
+from .conftest import assert_only_the_next_sync_is_queued, sync_all
 
 ROW_MODELS = (Asset, AssetAccess, AssetGroup, Grant, BusinessUser, SystemUser, PartnerRelationship)
 FAULT_KINDS = ["500", "503", "throttle", "malformed_json"]
@@ -214,12 +212,7 @@ def test_a_throttled_sync_pauses_the_business_and_requeues_itself_for_later(cast
     assert timedelta(minutes=29) < run.paused_until - run.started_at <= timedelta(minutes=31)
     assert cast.acme.sync_state == Business.SyncState.IDLE
     assert "too many calls" in run.error.lower()
-    queued = [json.loads(message) for message in redis_broker.lrange("sync", 0, -1)]
-    assert [m["headers"]["task"] for m in queued] == ["businesses.tasks.business_sync_task"]
-    args, _kwargs, _embed = json.loads(base64.b64decode(queued[0]["body"]))
-    assert args == [cast.acme.pk, None]
-    eta = datetime.fromisoformat(queued[0]["headers"]["eta"])
-    assert abs(eta - run.paused_until) < timedelta(seconds=5)
+    assert_only_the_next_sync_is_queued(redis_broker, cast.acme.pk, run.paused_until)
 
 
 def test_a_throttled_sync_run_eagerly_pauses_once_instead_of_recursing(cast, sb):
