@@ -6,17 +6,23 @@ check (eagerly, as a worker would) and the email lands on the real SMTP server."
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 from django.db import DatabaseError
+from django.utils import timezone
 
 from businesses.models import AccessToken
 from notifications import detect
 from notifications.models import Event, EventKind
-from sync.models import SyncRun
+from notifications.prompt import business_events_detect_task
+from sync.chunks import sync_chunk_run
+from sync.models import SyncChunk, SyncRun
 from sync.run import business_sync
 from tests.factories import StaffFactory
 from tests.notifications.conftest import alerts_for, emails
-from tests.sync.conftest import sync_all
+from tests.sync.conftest import redis_broker, sync_all  # noqa: F401 (fixture)
 
 UNREACHABLE = "http://127.0.0.1:9"
 
@@ -134,3 +140,45 @@ def test_a_sync_ends_as_it_would_when_recording_its_alert_raises(
     assert not AccessToken.objects.get(business=cast.acme, purpose="connection").is_valid
     assert not Event.objects.exists()
     assert "alert check not started" in caplog.text  # it was tried, and failed, after the run
+
+
+def _checks_queued(broker) -> list[list[int]]:
+    """The arguments of every alert check waiting in the broker, whatever its queue."""
+    found = []
+    for queue in broker.keys("*"):
+        if broker.type(queue) != b"list":
+            continue
+        for message in broker.lrange(queue, 0, -1):
+            message = json.loads(message)
+            if message["headers"]["task"] == business_events_detect_task.name:
+                args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+                found.append(args)
+    return found
+
+
+def test_a_sync_stopped_by_an_unexpected_error_queues_its_alert_check_at_once(
+    cast, alice, no_sleep, settings, django_capture_on_commit_callbacks, request
+):
+    alerts_for(alice, EventKind.SYNC_FAILED_TWICE)
+    meta = settings.META_GRAPH_URL
+    settings.META_GRAPH_URL = UNREACHABLE
+    _sync(cast.acme, no_sleep, django_capture_on_commit_callbacks)  # the first failure
+    settings.META_GRAPH_URL = meta
+    settings.SYNC_CHUNK_ASSETS = 3  # Acme is a big client: its reads go out as chunks
+    broker = request.getfixturevalue("redis_broker")
+    run = _sync(cast.acme, no_sleep, django_capture_on_commit_callbacks)
+    # One chunk's worker died three times (what kills it may be the chunk itself).
+    chunk = SyncChunk.objects.filter(run=run).order_by("index").first()
+    SyncChunk.objects.filter(pk=chunk.pk).update(
+        state=SyncChunk.State.RUNNING, attempts=3, lease_until=timezone.now()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_chunk_run(chunk.pk, sleep=no_sleep)
+
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED and "unexpected error" in run.error
+    assert _checks_queued(broker) == [[cast.acme.pk]]
+    business_events_detect_task(cast.acme.pk)  # as the worker that takes it does
+    [event] = Event.objects.filter(kind=EventKind.SYNC_FAILED_TWICE, business=cast.acme)
+    assert "The last 2 syncs of Acme" in event.summary
