@@ -7,15 +7,11 @@ mid-chunk leaves the message on the queue, and the chunk is redelivered."""
 from __future__ import annotations
 
 from celery import Task, shared_task
-from django.utils import timezone
 
 from sync.chunk_holder import holder_here
 from sync.chunks import sync_chunk_run
 from sync.models import SyncChunk, SyncRun
-
-# The run's own task (``sync.run_task``), sent by name: that module imports the run, which
-# imports this one.
-BUSINESS_SYNC_TASK = "businesses.tasks.business_sync_task"
+from sync.resume import sync_after_pause
 
 
 @shared_task(
@@ -26,15 +22,16 @@ BUSINESS_SYNC_TASK = "businesses.tasks.business_sync_task"
 )
 def sync_chunk_task(self: Task, chunk_id: int) -> str:
     outcome = sync_chunk_run(chunk_id, worker=holder_here())
+    # Only the chunk that was throttled (the run's other chunks then find it ended) looks.
+    if outcome != SyncChunk.State.FAILED or self.request.is_eager:
+        return outcome
     paused = (
         SyncRun.objects.filter(chunks__pk=chunk_id, status=SyncRun.Status.PAUSED)
         .values_list("business_id", "paused_until")
         .first()
     )
-    # Only the chunk that was throttled (the run's other chunks then find it ended).
-    if outcome == SyncChunk.State.FAILED and paused and paused[1] and not self.request.is_eager:
+    if paused and paused[1]:
         # Throttled, as a single-task run is: its business's next sync is queued for when Meta
         # says, without holding a worker meanwhile.
-        delay = max(1.0, (paused[1] - timezone.now()).total_seconds())
-        self.app.send_task(BUSINESS_SYNC_TASK, args=(paused[0], None), countdown=delay)
+        sync_after_pause(paused[0], paused[1])
     return outcome

@@ -8,10 +8,10 @@ queued keep resolving."""
 from __future__ import annotations
 
 from celery import Task, shared_task
-from django.utils import timezone
 
 from businesses.actors import Actor
 from sync.models import SyncRun
+from sync.resume import sync_after_pause
 from sync.run import business_sync
 
 
@@ -31,6 +31,5 @@ def business_sync_task(self: Task, business_id: int, run_id: int | None = None) 
     if run.status == SyncRun.Status.PAUSED and run.paused_until and not self.request.is_eager:
         # Throttled: come back when Meta says, without holding a worker meanwhile. (Run eagerly,
         # without a broker, a re-queue would run at once, find the pause and recurse.)
-        delay = max(1.0, (run.paused_until - timezone.now()).total_seconds())
-        business_sync_task.apply_async((business_id, None), countdown=delay)
+        sync_after_pause(business_id, run.paused_until)
     return run.status
