@@ -13,7 +13,11 @@ from bench import book_bench
 
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+# Serialized like every transactional test (see tests/config/test_healthz.py).
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_the_book_bench_syncs_a_tiny_book_with_each_pool_and_prints_one_table() -> None:

@@ -93,7 +93,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized like every transactional test: a plain one's flush re-creates the content types,
+# and the next serialized test's restore then collides with them.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_gunicorn_serves_the_portal_with_its_config_file(tmp_path):
     db = connection.settings_dict
     port = free_port()
